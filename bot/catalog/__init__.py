@@ -1,0 +1,1 @@
+"""The project catalog: crawl orchestration, activity score, readiness, export."""

@@ -1,0 +1,351 @@
+"""Crawl orchestration: list every configured org/group, re-read only what changed, keep the
+catalog whole when a forge misbehaves.
+
+Per source (forge + namespace): list (cheap; GitHub pages answer 304 when nothing changed), decide
+per repository from its change marker, read details concurrently for the changed ones, then catch
+good-first-issue changes in unchanged repositories with one org-wide query. A repository leaves the
+catalog only when a *complete* listing no longer shows it (deleted) or shows it archived/forked/
+private; a failed page or detail read never removes anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from bot.catalog import store
+from bot.catalog.listing import unlisted_reason
+from bot.db.engine import session_scope
+from bot.db.models import CrawlCursor, CrawlRun, Project
+from bot.forges.base import (
+    Forge,
+    ForgeError,
+    ListingIncomplete,
+    RateLimited,
+    RepoDetails,
+    RepoSummary,
+)
+
+log = logging.getLogger(__name__)
+
+# Overlap for the org-wide issue query: clocks of forge and bot differ, an issue must not slip by.
+ISSUE_QUERY_OVERLAP = timedelta(minutes=10)
+COMMIT_EVERY = 200  # rows per transaction while writing details: bounded memory, visible progress
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    good_first_issue_labels: tuple[str, ...]
+    include_private_topic: str
+    readiness_threshold: int
+    workers: int = 8
+
+
+@dataclass(frozen=True)
+class Source:
+    """One configured organisation/group on one forge."""
+
+    forge: Forge
+    namespace: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.forge.kind}:{self.forge.host}:{self.namespace}"
+
+
+@dataclass
+class CrawlSummary:
+    listed: int = 0  # repositories in the catalog after the crawl (from these sources)
+    seen: int = 0  # repositories the listings showed, listed or not
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: int = 0
+    issues_updated: int = 0
+    newly_ready: int = 0
+    requests: int = 0
+    requests_counted: int = 0
+    not_modified: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return "ok" if not self.errors else "partial"
+
+
+# progress(stage, done, total): stage is "list", "details" or "issues"
+Progress = Callable[[str, int, int | None], None]
+
+
+def _no_progress(stage: str, done: int, total: int | None) -> None:
+    pass
+
+
+class Crawler:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        sources: Sequence[Source],
+        settings: CrawlSettings,
+        now: Callable[[], datetime],
+        progress: Progress = _no_progress,
+    ) -> None:
+        self.sessions = sessions
+        self.sources = sources
+        self.settings = settings
+        self.now = now
+        self.progress = progress
+
+    def crawl(self, full: bool = False) -> CrawlSummary:
+        started, clock = self.now(), time.monotonic()
+        summary = CrawlSummary()
+        before = {
+            id(s.forge): (s.forge.stats.total, s.forge.stats.counted, s.forge.stats.not_modified)
+            for s in self.sources
+        }
+        with session_scope(self.sessions) as session:
+            run = CrawlRun(started_at=started, full=full, status="running", summary={}, errors=[])
+            session.add(run)
+        seen_ids: set[tuple[str, str, str]] = set()
+        for source in self.sources:
+            self._crawl_source(source, full, started, summary, seen_ids)
+        forges = {id(s.forge): s.forge for s in self.sources}.values()
+        for forge in forges:
+            summary.newly_ready += self._rescore(forge)
+            total, counted, not_modified = before[id(forge)]
+            summary.requests += forge.stats.total - total
+            summary.requests_counted += forge.stats.counted - counted
+            summary.not_modified += forge.stats.not_modified - not_modified
+        summary.seconds = time.monotonic() - clock
+        with session_scope(self.sessions) as session:
+            summary.listed = sum(
+                session.scalar(select(func.count()).select_from(_projects_of(f).subquery())) or 0
+                for f in forges
+            )
+            finished = session.get(CrawlRun, run.id)
+            assert finished is not None
+            finished.finished_at = self.now()
+            finished.status = summary.status
+            finished.summary = {k: v for k, v in vars(summary).items() if k != "errors"}
+            finished.errors = summary.errors[:200]
+        return summary
+
+    # -- one source -------------------------------------------------------------------------------
+    def _crawl_source(
+        self,
+        source: Source,
+        full: bool,
+        started: datetime,
+        summary: CrawlSummary,
+        seen_ids: set[tuple[str, str, str]],
+    ) -> None:
+        with session_scope(self.sessions) as session:
+            cursor = session.get(CrawlCursor, source.key)
+            since = None if full or cursor is None else cursor.last_success_at
+        listing, complete = self._list(source, summary)
+        fresh = [s for s in listing if (s.forge, s.host, s.forge_id) not in seen_ids]
+        seen_ids.update((s.forge, s.host, s.forge_id) for s in listing)
+        summary.seen += len(fresh)
+
+        with session_scope(self.sessions) as session:
+            to_fetch = self._reconcile(session, source, fresh, full, summary)
+            if complete:
+                self._remove_missing(session, source, {s.forge_id for s in listing}, summary)
+        failures = self._fetch_and_store(source, to_fetch, since, summary)
+        issues_ok = True
+        if since is not None:
+            issues_ok = self._refresh_issues(source, since, {s.forge_id for s in to_fetch}, summary)
+        if complete and issues_ok and failures == 0:
+            with session_scope(self.sessions) as session:
+                session.merge(CrawlCursor(source=source.key, last_success_at=started))
+        log.info(
+            "crawl source=%s listed=%d fetched=%d failed=%d complete=%s",
+            source.key,
+            len(listing),
+            len(to_fetch),
+            failures,
+            complete,
+        )
+
+    def _list(self, source: Source, summary: CrawlSummary) -> tuple[list[RepoSummary], bool]:
+        listing: list[RepoSummary] = []
+        try:
+            for repo in source.forge.list_repositories(source.namespace):
+                listing.append(repo)
+                if len(listing) % 100 == 0:
+                    self.progress("list", len(listing), None)
+        except (ListingIncomplete, RateLimited, ForgeError) as exc:
+            summary.errors.append(
+                f"{source.key}: listing incomplete after {len(listing)} repositories: {exc}"
+            )
+            return listing, False
+        self.progress("list", len(listing), len(listing))
+        return listing, True
+
+    def _reconcile(
+        self,
+        session: Session,
+        source: Source,
+        listing: list[RepoSummary],
+        full: bool,
+        summary: CrawlSummary,
+    ) -> list[RepoSummary]:
+        """Apply listing fields, unlist what no longer qualifies, return what needs a detail read."""
+        now = self.now()
+        existing = {
+            p.forge_id: p for p in session.scalars(_projects_of(source.forge, listed_only=False))
+        }
+        to_fetch: list[RepoSummary] = []
+        for repo in listing:
+            project = existing.get(repo.forge_id)
+            reason = unlisted_reason(repo, self.settings.include_private_topic)
+            if reason is not None:
+                if project is not None and project.listed:
+                    project.listed, project.unlisted_reason = False, reason
+                    store.apply_summary(project, repo)
+                    summary.removed += 1
+                continue
+            if project is None:
+                project = store.new_project(repo, source.namespace, now)
+                session.add(project)
+                summary.new += 1
+                to_fetch.append(repo)
+                continue
+            needs_read = (
+                full
+                or not project.details_complete
+                or project.change_marker != repo.change_marker
+                or not project.listed
+            )
+            if not project.listed:
+                project.listed, project.unlisted_reason = True, None
+            store.apply_summary(project, repo)
+            if needs_read:
+                summary.changed += 1
+                to_fetch.append(repo)
+            else:
+                summary.unchanged += 1
+        return to_fetch
+
+    def _remove_missing(
+        self, session: Session, source: Source, seen: set[str], summary: CrawlSummary
+    ) -> None:
+        """Only after a complete listing: listed projects of this source that are gone were deleted."""
+        for project in session.scalars(
+            _projects_of(source.forge).where(Project.namespace == source.namespace)
+        ):
+            if project.forge_id not in seen:
+                project.listed, project.unlisted_reason = False, "deleted"
+                summary.removed += 1
+
+    # -- details ----------------------------------------------------------------------------------
+    def _fetch_and_store(
+        self,
+        source: Source,
+        repos: list[RepoSummary],
+        since: datetime | None,
+        summary: CrawlSummary,
+    ) -> int:
+        if not repos:
+            return 0
+        failures = done = 0
+        session = self.sessions()
+        try:
+            for repo, result in self._fetch_all(source.forge, repos, since):
+                done += 1
+                if isinstance(result, Exception):
+                    failures += 1
+                    summary.failed += 1
+                    summary.errors.append(f"{source.key}: {repo.full_name}: {result}")
+                else:
+                    project = session.scalars(
+                        select(Project)
+                        .where(
+                            Project.forge == repo.forge,
+                            Project.host == repo.host,
+                            Project.forge_id == repo.forge_id,
+                        )
+                        .options(selectinload(Project.issues))
+                    ).one()
+                    store.apply_details(session, project, result, self.now())
+                if done % COMMIT_EVERY == 0:
+                    session.commit()
+                self.progress("details", done, len(repos))
+            session.commit()
+        finally:
+            session.close()
+        return failures
+
+    def _fetch_all(
+        self, forge: Forge, repos: list[RepoSummary], since: datetime | None
+    ) -> Iterator[tuple[RepoSummary, RepoDetails | Exception]]:
+        """Detail reads run concurrently (forges are latency-bound); results come back in order."""
+
+        def read(repo: RepoSummary) -> RepoDetails | Exception:
+            try:
+                return forge.fetch_details(repo, since)
+            except (ForgeError, OSError) as exc:  # one repository failing never stops the crawl
+                return exc
+
+        with ThreadPoolExecutor(
+            max_workers=self.settings.workers, thread_name_prefix="crawl"
+        ) as pool:
+            window = self.settings.workers * 4  # bounded look-ahead keeps memory flat for 50k repos
+            pending: list[tuple[RepoSummary, Future[RepoDetails | Exception]]] = []
+            for repo in repos:
+                pending.append((repo, pool.submit(read, repo)))
+                if len(pending) >= window:
+                    first, future = pending.pop(0)
+                    yield first, future.result()
+            for repo, future in pending:
+                yield repo, future.result()
+
+    # -- issues of unchanged repositories ---------------------------------------------------------
+    def _refresh_issues(
+        self, source: Source, since: datetime, refetched: set[str], summary: CrawlSummary
+    ) -> bool:
+        labels = self.settings.good_first_issue_labels
+        try:
+            changes = list(
+                source.forge.changed_issues(source.namespace, since - ISSUE_QUERY_OVERLAP)
+            )
+        except ForgeError as exc:
+            summary.errors.append(f"{source.key}: issue changes not read: {exc}")
+            return False
+        with session_scope(self.sessions) as session:
+            query = _projects_of(source.forge).options(selectinload(Project.issues))
+            projects = {p.full_name: p for p in session.scalars(query)}
+            for issue in changes:
+                project = projects.get(issue.repo_full_name)
+                if project is None or project.forge_id in refetched:
+                    continue  # unknown repository, or its issues were just read in full
+                if store.apply_issue_change(project, issue, labels):
+                    summary.issues_updated += 1
+            self.progress("issues", len(changes), len(changes))
+        return True
+
+    def _rescore(self, forge: Forge) -> int:
+        """Score and readiness decay with time, so every listed project is re-derived (no requests).
+        Returns how many became InnerSource-ready for the first time."""
+        became_ready = 0
+        with session_scope(self.sessions) as session:
+            now = self.now()
+            for project in session.scalars(
+                _projects_of(forge).options(selectinload(Project.issues))
+            ):
+                became_ready += store.rescore(project, self.settings.readiness_threshold, now)
+        return became_ready
+
+
+def _projects_of(forge: Forge, *, listed_only: bool = True) -> Select[Project]:
+    query = select(Project).where(Project.forge == forge.kind, Project.host == forge.host)
+    return query.where(Project.listed) if listed_only else query

@@ -1,0 +1,240 @@
+"""Writes what the forges returned into catalog rows, and re-derives score and readiness.
+
+Pure row manipulation inside a session the caller owns; no forge requests happen here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.catalog.readiness import ReadinessFacts, checklist, is_ready, maintainers
+from bot.catalog.score import ScoreInputs, activity_score
+from bot.db.models import Contribution, GoodFirstIssue, Project
+from bot.forges.base import Issue, MergedChange, RepoDetails, RepoSummary, Review
+
+
+def new_project(summary: RepoSummary, namespace: str, now: datetime) -> Project:
+    project = Project(
+        forge=summary.forge,
+        host=summary.host,
+        forge_id=summary.forge_id,
+        namespace=namespace,
+        first_seen_at=now,
+        last_crawled_at=now,
+        details_complete=False,
+        docs={},
+        maintainers=[],
+        weekly_commits=[],
+        languages={},
+        readme_excerpt="",
+        subscribers=0,
+    )
+    apply_summary(project, summary)
+    return project
+
+
+def apply_summary(project: Project, summary: RepoSummary) -> None:
+    """Fields the listing carries; cheap, applied to every listed repository on every crawl."""
+    project.full_name = summary.full_name
+    project.name = summary.name
+    project.web_url = summary.web_url
+    project.description = summary.description
+    project.topics = list(summary.topics)
+    project.visibility = summary.visibility
+    project.archived = summary.archived
+    project.fork = summary.fork
+    project.default_branch = summary.default_branch
+    project.primary_language = summary.primary_language
+    project.stars = summary.stars
+    project.forks = summary.forks
+    project.open_issues = summary.open_issues
+    project.created_at = summary.created_at
+    project.updated_at = summary.updated_at
+    project.pushed_at = summary.pushed_at
+
+
+def apply_details(session: Session, project: Project, details: RepoDetails, now: datetime) -> None:
+    """Everything one detail read produced: files, languages, commits, issues, contributions."""
+    apply_summary(project, details.summary)
+    files = details.files
+    project.subscribers = details.subscribers
+    project.languages = dict(details.languages)
+    if details.languages:
+        project.primary_language = max(details.languages, key=details.languages.__getitem__)
+    project.weekly_commits = list(details.weekly_commits)
+    project.innersource = files.innersource
+    project.readme_excerpt = files.readme_text or ""
+    project.docs = {
+        "readme": files.readme_path,
+        "contributing": files.contributing_path,
+        "license": files.license_path or (True if details.summary.has_license else None),
+        "issue_template": files.issue_template,
+        "change_template": files.change_template,
+        "secret_detection": files.secret_detection or bool(details.summary.secret_scanning),
+        "innersource_error": files.innersource_error,
+    }
+    project.maintainers = maintainers(files.codeowners_text, files.innersource)
+    project.change_marker = details.summary.change_marker
+    project.details_complete = True
+    project.last_crawled_at = now
+    replace_open_issues(project, details.good_first_issues)
+    record_contributions(session, project, details.merged_changes, details.reviews)
+
+
+def _issue_row(project: Project, issue: Issue) -> GoodFirstIssue:
+    return GoodFirstIssue(
+        project=project,
+        forge_id=issue.forge_id,
+        number=issue.number,
+        title=issue.title,
+        url=issue.url,
+        labels=list(issue.labels),
+        state=issue.state,
+        assignees=list(issue.assignees),
+        author=issue.author,
+        created_at=issue.created_at,
+        updated_at=issue.updated_at,
+    )
+
+
+def _copy_issue(row: GoodFirstIssue, issue: Issue) -> None:
+    row.title, row.url, row.labels = issue.title, issue.url, list(issue.labels)
+    row.state, row.assignees, row.updated_at = issue.state, list(issue.assignees), issue.updated_at
+
+
+def replace_open_issues(project: Project, open_issues: Iterable[Issue]) -> None:
+    """The fetched set is the truth about open good-first-issues; rows not in it stop being open."""
+    fresh = {issue.number: issue for issue in open_issues}
+    existing = {row.number: row for row in project.issues}
+    for number, row in existing.items():
+        if number in fresh:
+            _copy_issue(row, fresh[number])
+        elif row.state == "open":
+            row.state = "closed"
+    for number, issue in fresh.items():
+        if number not in existing:
+            project.issues.append(_issue_row(project, issue))
+
+
+def apply_issue_change(project: Project, issue: Issue, labels: Iterable[str]) -> bool:
+    """One issue changed since the last crawl (org-wide search). Returns True if a row changed."""
+    wanted = {label.lower() for label in labels}
+    is_gfi = any(label.lower() in wanted for label in issue.labels)
+    row = next((r for r in project.issues if r.number == issue.number), None)
+    if row is None:
+        if not (is_gfi and issue.state == "open"):
+            return False
+        project.issues.append(_issue_row(project, issue))
+        return True
+    _copy_issue(row, issue)
+    if not is_gfi and row.state == "open":
+        row.state = "unlabelled"
+    return True
+
+
+def record_contributions(
+    session: Session, project: Project, changes: Iterable[MergedChange], reviews: Iterable[Review]
+) -> int:
+    """Append to the ledger, deduplicated by forge id. Returns how many rows were new."""
+    prefix = f"{project.forge}:{project.host}"
+    entries: dict[str, tuple[str, str, bool, int, str, str, datetime]] = {}
+    for c in changes:
+        entries[f"{prefix}:merged_change:{c.forge_id}"] = (
+            "merged_change",
+            c.author,
+            c.author_is_bot,
+            c.number,
+            c.title,
+            c.url,
+            c.merged_at,
+        )
+    for r in reviews:
+        entries[f"{prefix}:review:{r.forge_id}"] = (
+            "review",
+            r.reviewer,
+            r.reviewer_is_bot,
+            r.change_number,
+            "",
+            "",
+            r.submitted_at,
+        )
+    if not entries:
+        return 0
+    known = set(
+        session.scalars(select(Contribution.key).where(Contribution.key.in_(list(entries))))
+    )
+    session.flush()  # a project first seen in this crawl needs its id
+    fresh = [
+        Contribution(
+            key=key,
+            project_id=project.id,
+            forge=project.forge,
+            host=project.host,
+            kind=kind,
+            author=author,
+            author_is_bot=is_bot,
+            number=number,
+            title=title,
+            url=url,
+            occurred_at=at,
+        )
+        for key, (kind, author, is_bot, number, title, url, at) in entries.items()
+        if key not in known
+    ]
+    session.add_all(fresh)
+    return len(fresh)
+
+
+def rescore(project: Project, threshold: int, now: datetime) -> bool:
+    """Recompute activity score and readiness (both decay with time). True if it became ready."""
+    innersource = project.innersource or {}
+    motivation = (
+        innersource.get("motivation") if isinstance(innersource.get("motivation"), str) else ""
+    )
+    docs = project.docs or {}
+    result = activity_score(
+        ScoreInputs(
+            forks=project.forks,
+            stars=project.stars,
+            subscribers=project.subscribers,
+            open_issues=project.open_issues,
+            created_at=project.created_at,
+            updated_at=project.updated_at,
+            participation=project.weekly_commits or None,
+            description=project.description or "",
+            motivation=str(motivation or ""),
+            guidelines=docs.get("contributing"),
+        ),
+        now,
+    )
+    facts = ReadinessFacts(
+        description=project.description or "",
+        motivation=str(motivation or ""),
+        topics=tuple(project.topics or ()),
+        readme=bool(docs.get("readme")),
+        contributing=bool(docs.get("contributing")),
+        maintainers=tuple(project.maintainers or ()),
+        license=bool(docs.get("license")),
+        innersource_json=project.innersource is not None,
+        issue_template=bool(docs.get("issue_template")),
+        change_template=bool(docs.get("change_template")),
+        open_good_first_issues=sum(
+            1 for i in project.issues if i.state == "open" and not i.assignees
+        ),
+        secret_detection=bool(docs.get("secret_detection")),
+        pushed_at=project.pushed_at,
+    )
+    items = checklist(facts, now)
+    project.activity_score = result.score
+    project.score_parts = result.parts()
+    project.readiness = items
+    was_ready = project.ready
+    project.ready = is_ready(items, result.score, threshold)
+    if project.ready and project.first_ready_at is None:
+        project.first_ready_at = now
+        return not was_ready
+    return False

@@ -1,0 +1,181 @@
+"""Settings, loaded and validated once at start-up; the only module that reads os.environ.
+
+Sources, lowest to highest precedence: defaults, the YAML file named by INNERSOURCE_CONFIG, the
+environment. Endpoints and secrets keep their conventional names (DATABASE_URL, GITHUB_TOKEN, …);
+every other setting is a YAML key and also INNERSOURCE_<KEY>. A bad value raises SettingsError naming
+the setting, never echoing its value (it may be a secret).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+# Settings read from their conventional environment names rather than INNERSOURCE_<KEY>.
+CONVENTIONAL_ENV = {
+    "database_url": "DATABASE_URL",
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "slack_app_token": "SLACK_APP_TOKEN",
+    "slack_api_url": "SLACK_API_URL",
+    "github_token": "GITHUB_TOKEN",
+    "github_api_url": "GITHUB_API_URL",
+    "github_orgs": "GITHUB_ORGS",
+    "gitlab_url": "GITLAB_URL",
+    "gitlab_token": "GITLAB_TOKEN",
+    "gitlab_groups": "GITLAB_GROUPS",
+    "github_webhook_secret": "GITHUB_WEBHOOK_SECRET",
+    "gitlab_webhook_secret": "GITLAB_WEBHOOK_SECRET",
+}
+LIST_SETTINGS = {"github_orgs", "gitlab_groups", "admins", "good_first_issue_labels"}
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed. The message names settings, never values."""
+
+
+def _env_name(key: str) -> str:
+    return CONVENTIONAL_ENV.get(key, "INNERSOURCE_" + key.upper())
+
+
+class Settings(BaseModel):
+    """Every setting of the bot. Frozen: build a new one rather than mutate."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    database_url: str = "sqlite:///innersource.db"
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    github_token: SecretStr | None = None
+    github_api_url: str = "https://api.github.com"
+    github_orgs: tuple[str, ...] = ()
+    gitlab_url: str = "https://gitlab.com"
+    gitlab_token: SecretStr | None = None
+    gitlab_groups: tuple[str, ...] = ()
+    github_webhook_secret: SecretStr | None = None
+    gitlab_webhook_secret: SecretStr | None = None
+
+    announce_channel: str | None = None
+    admins: tuple[str, ...] = ()
+    good_first_issue_labels: tuple[str, ...] = (
+        "good first issue",
+        "good-first-issue",
+        "help wanted",
+    )
+    include_private_topic: str = "innersource"
+    readiness_threshold: int = Field(default=50, ge=0)
+    timezone: str = "UTC"
+    crawl_schedule: str = "0 * * * *"  # cron: hourly incremental crawl
+    crawl_workers: int = Field(default=8, ge=1, le=64)
+    max_rate_limit_wait: float = Field(default=60.0, ge=0, le=900)
+    lookback_days: int = Field(default=180, ge=1, le=3650)
+    daily_dm_cap: int = Field(default=5, ge=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("slack_api_url", "github_api_url", "gitlab_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not a known time zone (e.g. Europe/Berlin, UTC)") from None
+        return value
+
+    @field_validator("good_first_issue_labels")
+    @classmethod
+    def _some_labels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("needs at least one label")
+        return value
+
+    @property
+    def sandbox(self) -> bool:
+        """No forge configured and no Slack token: run against the bundled sample organisation."""
+        return not (
+            self.github_orgs or self.gitlab_groups or self.slack_bot_token or self.slack_app_token
+        )
+
+
+def _split_list(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key in Settings.model_fields:
+        raw = environ.get(_env_name(key))
+        if raw is None or raw == "":
+            continue
+        values[key] = _split_list(raw) if key in LIST_SETTINGS else raw
+    return values
+
+
+def _from_yaml(path: str) -> dict[str, Any]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SettingsError(f"INNERSOURCE_CONFIG: cannot read {path} ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise SettingsError(f"INNERSOURCE_CONFIG: {path} is not valid YAML{where}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SettingsError(f"INNERSOURCE_CONFIG: {path} must hold a mapping of settings")
+    unknown = sorted(str(k) for k in data if k not in Settings.model_fields)
+    if unknown:
+        raise SettingsError(
+            f"INNERSOURCE_CONFIG: unknown setting(s) {', '.join(unknown)} in {path}"
+        )
+    return {
+        k: (_split_list(v) if k in LIST_SETTINGS and isinstance(v, str) else v)
+        for k, v in data.items()
+    }
+
+
+def _describe(error: ValidationError) -> str:
+    """One line per bad setting, with where it comes from; pydantic's `input` (the value) is dropped."""
+    lines = []
+    for item in error.errors():
+        key = str(item["loc"][0]) if item["loc"] else "settings"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        lines.append(f"{key} (env {_env_name(key)}): {message}")
+    return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read YAML (if INNERSOURCE_CONFIG names one) then the environment, and validate once."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    config_path = env.get("INNERSOURCE_CONFIG")
+    if config_path:
+        values.update(_from_yaml(config_path))
+    values.update(_from_environment(env))
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None

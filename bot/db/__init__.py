@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, session scope and Alembic migrations."""

@@ -1,0 +1,196 @@
+"""SQLAlchemy 2 models: the catalog now; people, subscriptions and the outbox join later.
+
+Columns hold forge-neutral data (see bot/forges/base.py). Lists and small mappings are JSON, which
+both SQLite and PostgreSQL store natively. Every timestamp is timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC; SQLite hands back naive ones, so re-attach UTC on read."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Project(Base):
+    """One repository of a forge, listed or not. `listed` false: it left the catalog (archived,
+    deleted, made private, filtered) but its history stays for contributions and announcements."""
+
+    __tablename__ = "projects"
+    __table_args__ = (
+        UniqueConstraint("forge", "host", "forge_id", name="uq_projects_forge_id"),
+        Index("ix_projects_full_name", "host", "full_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    forge: Mapped[str] = mapped_column(String(16))
+    host: Mapped[str] = mapped_column(String(255))
+    forge_id: Mapped[str] = mapped_column(String(64))
+    namespace: Mapped[str] = mapped_column(
+        String(255)
+    )  # the configured org/group it was listed under
+    full_name: Mapped[str] = mapped_column(String(512))
+    name: Mapped[str] = mapped_column(String(255))
+    web_url: Mapped[str] = mapped_column(String(1024))
+    description: Mapped[str] = mapped_column(Text, default="")
+    topics: Mapped[list[Any]] = mapped_column(default=list)
+    languages: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    primary_language: Mapped[str | None] = mapped_column(String(64))
+    visibility: Mapped[str] = mapped_column(String(16))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    fork: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_branch: Mapped[str | None] = mapped_column(String(255))
+    stars: Mapped[int] = mapped_column(Integer, default=0)
+    forks: Mapped[int] = mapped_column(Integer, default=0)
+    subscribers: Mapped[int] = mapped_column(Integer, default=0)
+    open_issues: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    pushed_at: Mapped[datetime]
+    weekly_commits: Mapped[list[Any]] = mapped_column(default=list)
+    innersource: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    readme_excerpt: Mapped[str] = mapped_column(Text, default="")
+    docs: Mapped[dict[str, Any]] = mapped_column(default=dict)  # paths/flags from RepoFiles
+    maintainers: Mapped[list[Any]] = mapped_column(default=list)
+    activity_score: Mapped[int] = mapped_column(Integer, default=0)
+    score_parts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    readiness: Mapped[dict[str, Any]] = mapped_column(default=dict)  # checklist item -> bool
+    ready: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_ready_at: Mapped[
+        datetime | None
+    ]  # first time it became InnerSource-ready (announce once)
+    listed: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    unlisted_reason: Mapped[str | None] = mapped_column(String(64))
+    change_marker: Mapped[str] = mapped_column(String(128), default="")
+    details_complete: Mapped[bool] = mapped_column(
+        Boolean, default=False
+    )  # last detail read succeeded
+    first_seen_at: Mapped[datetime]
+    last_crawled_at: Mapped[datetime]
+
+    issues: Mapped[list[GoodFirstIssue]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="GoodFirstIssue.number"
+    )
+
+
+class GoodFirstIssue(Base):
+    """An issue carrying one of the configured good-first-issue labels (open or since closed)."""
+
+    __tablename__ = "good_first_issues"
+    __table_args__ = (UniqueConstraint("project_id", "number", name="uq_gfi_project_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    forge_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(String(1024))
+    labels: Mapped[list[Any]] = mapped_column(default=list)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    assignees: Mapped[list[Any]] = mapped_column(default=list)
+    author: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    project: Mapped[Project] = relationship(back_populates="issues")
+
+
+class Contribution(Base):
+    """The contribution ledger: merged changes, reviews, issues opened — one row per forge event."""
+
+    __tablename__ = "contributions"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_contributions_key"),
+        Index("ix_contributions_author", "forge", "host", "author"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255))  # forge:host:kind:forge_id — dedupes deliveries
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    forge: Mapped[str] = mapped_column(String(16))
+    host: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))  # merged_change | review | issue_opened
+    author: Mapped[str] = mapped_column(String(255))
+    author_is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(1024), default="")
+    occurred_at: Mapped[datetime]
+
+
+class CrawlRun(Base):
+    """One crawl: what it saw, changed and cost, and what went wrong."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|partial|failed
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    errors: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class CrawlCursor(Base):
+    """Per source (forge:host:namespace), when the last successful crawl of it started."""
+
+    __tablename__ = "crawl_cursors"
+
+    source: Mapped[str] = mapped_column(String(512), primary_key=True)
+    last_success_at: Mapped[datetime]
+
+
+class HttpCacheEntry(Base):
+    """ETag'd responses (already parsed) so the next crawl can ask If-None-Match."""
+
+    __tablename__ = "http_cache"
+
+    key: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    etag: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

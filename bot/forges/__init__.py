@@ -1,0 +1,1 @@
+"""Forge adapters: one file per forge behind the protocol in base.py."""

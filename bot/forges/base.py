@@ -1,0 +1,205 @@
+"""The Forge protocol and the plain dataclasses every forge adapter returns.
+
+Adapters (github.py, gitlab.py) are the only modules that import a forge client library; the rest of
+the bot sees only these types. Adding another forge means one new module implementing `Forge`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+_BOT_LOGIN = re.compile(r"(\[bot\]$|-bot$|_bot$|^bot-|^project_\d+_bot|^group_\d+_bot|^ghost$)", re.I)
+
+
+def is_bot_login(login: str, account_type: str | None = None) -> bool:
+    """Bots never count as contributors: GitHub says `type: Bot`; GitLab bot users follow names."""
+    return account_type == "Bot" or bool(_BOT_LOGIN.search(login))
+
+
+class ForgeError(Exception):
+    """A forge request failed after its retries; the message names what, never a token."""
+
+
+class RateLimited(ForgeError):
+    """The forge asked us to wait longer than we are willing to block (see `max_rate_limit_wait`)."""
+
+    def __init__(self, message: str, reset_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
+class ListingIncomplete(ForgeError):
+    """The organisation/group listing could not be read to the end.
+
+    The crawl must then treat every repository it did not see as *unknown*, never as deleted.
+    """
+
+
+@dataclass(frozen=True)
+class RepoSummary:
+    """One repository as the organisation/group listing shows it: cheap, no per-repo request."""
+
+    forge: str  # "github" | "gitlab"
+    host: str  # API host, e.g. "api.github.com", "gitlab.example.com": separates GHES from github.com
+    forge_id: str  # the forge's numeric id, as text
+    full_name: str  # GitHub owner/name; GitLab path_with_namespace
+    name: str
+    namespace: str  # org login or group full path
+    web_url: str
+    description: str
+    topics: tuple[str, ...]
+    visibility: str  # "public" | "internal" | "private" (GitHub: from `visibility`, not `private`)
+    archived: bool
+    fork: bool
+    empty: bool  # repository has no commits yet
+    default_branch: str | None
+    primary_language: str | None
+    stars: int
+    forks: int
+    open_issues: int  # GitHub counts open PRs in here too
+    created_at: datetime
+    updated_at: datetime
+    pushed_at: datetime  # GitLab: last_activity_at
+    has_license: bool | None = None  # when the listing tells (GitHub `license`), else None
+    secret_scanning: bool | None = None  # GitHub `security_and_analysis`, when the token may see it
+
+    @property
+    def change_marker(self) -> str:
+        """Changes whenever the repository needs re-reading (SPEC: pushed_at/updated_at)."""
+        return f"{self.pushed_at.isoformat()}|{self.updated_at.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """An issue (never a PR/MR) as needed for good-first-issue routing."""
+
+    forge_id: str
+    repo_forge_id: str
+    repo_full_name: str
+    number: int  # GitHub number, GitLab iid
+    title: str
+    url: str
+    labels: tuple[str, ...]
+    state: str  # "open" | "closed"
+    assignees: tuple[str, ...]
+    author: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class MergedChange:
+    """A merged pull/merge request: one entry of the contribution ledger."""
+
+    forge_id: str
+    repo_forge_id: str
+    number: int
+    title: str
+    url: str
+    author: str
+    author_is_bot: bool
+    created_at: datetime
+    merged_at: datetime
+
+
+@dataclass(frozen=True)
+class Review:
+    """A review (GitHub) or approval (GitLab) given on a merged change."""
+
+    forge_id: str
+    repo_forge_id: str
+    change_number: int
+    reviewer: str
+    reviewer_is_bot: bool
+    state: str  # e.g. APPROVED, COMMENTED, CHANGES_REQUESTED; GitLab approvals are APPROVED
+    submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class RepoFiles:
+    """What the repository's files say, as far as the catalog needs it."""
+
+    readme_path: str | None = None
+    readme_text: str | None = None  # at most the first few KB: enough for search and display
+    contributing_path: str | None = None
+    codeowners_text: str | None = None
+    license_path: str | None = None
+    issue_template: bool = False
+    change_template: bool = False  # PR template (GitHub) or MR template (GitLab)
+    secret_detection: bool = False  # GitLab Secret-Detection template; GitHub gitleaks/trufflehog
+    innersource: dict[str, Any] | None = None  # parsed innersource.json, None when absent/invalid
+    innersource_error: str | None = None  # why innersource.json was ignored, if it was
+
+
+@dataclass(frozen=True)
+class RepoDetails:
+    """Everything the catalog records for one repository, read with a handful of requests."""
+
+    summary: RepoSummary
+    subscribers: int
+    languages: dict[str, float]  # language -> share: bytes on GitHub, percent on GitLab
+    weekly_commits: tuple[int, ...]  # last 13 weeks or more, oldest first; () when not fetched
+    files: RepoFiles
+    good_first_issues: tuple[Issue, ...]
+    merged_changes: tuple[MergedChange, ...]  # merged since `since` (or the look-back window)
+    reviews: tuple[Review, ...]
+
+
+@dataclass
+class RequestStats:
+    """Requests an adapter made, for the crawl summary and the benchmark.
+
+    `counted` excludes what the forge does not charge to the rate limit (GitHub: 304 answers).
+    """
+
+    total: int = 0
+    counted: int = 0
+    not_modified: int = 0
+    retries: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, *, counted: bool = True, not_modified: bool = False) -> None:
+        self.total += 1
+        self.counted += int(counted)
+        self.not_modified += int(not_modified)
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+
+
+class ConditionalCache(Protocol):
+    """Persistent store of ETag'd responses so re-crawls can send If-None-Match."""
+
+    def get(self, key: str) -> tuple[str, Any] | None: ...
+
+    def put(self, key: str, etag: str, payload: Any) -> None: ...
+
+
+class Forge(Protocol):
+    """A code forge the catalog can crawl. One instance per configured forge (and host)."""
+
+    kind: str  # "github" | "gitlab"
+    host: str
+    stats: RequestStats
+
+    def list_repositories(self, namespace: str) -> Iterator[RepoSummary]:
+        """Every repository of an organisation/group (subgroups included), archived and forks too.
+
+        Listing rules (visibility, archived, fork) are applied by the catalog, not here, so the
+        catalog can tell "archived" from "gone". Raises ListingIncomplete if a page fails after
+        retries (after yielding what it could read).
+        """
+        ...
+
+    def fetch_details(self, summary: RepoSummary, since: datetime | None) -> RepoDetails:
+        """Read one repository. `since`: merged changes/reviews newer than this (None: full window)."""
+        ...
+
+    def changed_issues(self, namespace: str, since: datetime) -> Iterator[Issue]:
+        """Issues of the whole organisation/group updated at or after `since`, any state/label.
+
+        Lets the crawl keep good-first-issues fresh without re-reading unchanged repositories.
+        """
+        ...

@@ -1,0 +1,1 @@
+"""The sandbox: a built-in fake forge serving a sample organisation over loopback HTTP."""

@@ -1,0 +1,1 @@
+"""Slack listeners and webhook endpoints: parse, call a service, render, reply."""

@@ -1,0 +1,1 @@
+"""Scheduled jobs, one per file, each a thin call into a service."""
