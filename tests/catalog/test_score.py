@@ -11,7 +11,7 @@ import pytest
 
 from bot.catalog.score import ScoreInputs, activity_label, activity_score
 
-VECTORS_PATH = Path(__file__).resolve().parents[3] / "shared" / "data" / "activity-score-vectors.json"
+VECTORS_PATH = Path(__file__).resolve().parents[1] / "data" / "activity-score-vectors.json"
 VECTORS = json.loads(VECTORS_PATH.read_text())
 
 
