@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.catalog.crawl import CrawlSettings, Crawler, Progress, Source
+from bot.catalog.crawl import Crawler, CrawlSettings, Progress, Source
 from bot.catalog.http_cache import DbConditionalCache
 from bot.config import Settings
 from bot.db.engine import make_engine, session_factory, upgrade

@@ -111,7 +111,8 @@ def _run_sandbox(settings: Settings, console: Console) -> int:
         console.print(
             f"Sandbox: the sample organisation is served on 127.0.0.1:{forge.port} "
             f"(GitHub org {', '.join(sandbox_settings.github_orgs)}; "
-            f"GitLab groups {', '.join(sandbox_settings.gitlab_groups)}); crawling it with the real adapters…",
+            f"GitLab groups {', '.join(sandbox_settings.gitlab_groups)}); "
+            "crawling it with the real adapters…",
             markup=False,
         )
         core = build_core(sandbox_settings)

@@ -16,7 +16,11 @@ from bot.catalog.crawl import CrawlSummary
 from bot.catalog.crawl import Progress as ProgressCallback
 from bot.db.models import Project
 
-STAGES = {"list": "Listing repositories", "details": "Reading changed repositories", "issues": "Issue changes"}
+STAGES = {
+    "list": "Listing repositories",
+    "details": "Reading changed repositories",
+    "issues": "Issue changes",
+}
 
 
 @contextmanager
@@ -60,7 +64,10 @@ def print_summary(console: Console, summary: CrawlSummary) -> None:
 
 def print_catalog(console: Console, session: Session, limit: int = 100) -> None:
     projects = session.scalars(
-        select(Project).where(Project.listed).order_by(Project.activity_score.desc(), Project.full_name).limit(limit)
+        select(Project)
+        .where(Project.listed)
+        .order_by(Project.activity_score.desc(), Project.full_name)
+        .limit(limit)
     ).all()
     table = Table(title=f"InnerSource catalog ({len(projects)} shown, highest activity first)")
     for column in ("Project", "Forge", "Language", "Topics", "Score", "Activity", "Ready", "GFIs"):
@@ -72,6 +79,13 @@ def print_catalog(console: Console, session: Session, limit: int = 100) -> None:
         topics = ", ".join((p.topics or [])[:3])
         label = str((p.score_parts or {}).get("label", ""))
         table.add_row(
-            Text(p.full_name), p.forge, p.primary_language or "", topics, str(p.activity_score), label, ready, str(open_gfis)
+            Text(p.full_name),
+            p.forge,
+            p.primary_language or "",
+            topics,
+            str(p.activity_score),
+            label,
+            ready,
+            str(open_gfis),
         )
     console.print(table)

@@ -112,9 +112,7 @@ class Settings(BaseModel):
     @property
     def sandbox(self) -> bool:
         """No forge configured and no Slack token: run against the bundled sample organisation."""
-        return not (
-            self.github_orgs or self.gitlab_groups or self.slack_bot_token or self.slack_app_token
-        )
+        return not (self.github_orgs or self.gitlab_groups or self.slack_bot_token or self.slack_app_token)
 
 
 def _split_list(raw: str) -> list[str]:
@@ -148,13 +146,8 @@ def _from_yaml(path: str) -> dict[str, Any]:
         raise SettingsError(f"INNERSOURCE_CONFIG: {path} must hold a mapping of settings")
     unknown = sorted(str(k) for k in data if k not in Settings.model_fields)
     if unknown:
-        raise SettingsError(
-            f"INNERSOURCE_CONFIG: unknown setting(s) {', '.join(unknown)} in {path}"
-        )
-    return {
-        k: (_split_list(v) if k in LIST_SETTINGS and isinstance(v, str) else v)
-        for k, v in data.items()
-    }
+        raise SettingsError(f"INNERSOURCE_CONFIG: unknown setting(s) {', '.join(unknown)} in {path}")
+    return {k: (_split_list(v) if k in LIST_SETTINGS and isinstance(v, str) else v) for k, v in data.items()}
 
 
 def _describe(error: ValidationError) -> str:

@@ -45,7 +45,10 @@ def test_environment_wins_over_yaml(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("environ", "names"),
     [
-        ({"INNERSOURCE_READINESS_THRESHOLD": "lots"}, ["readiness_threshold", "INNERSOURCE_READINESS_THRESHOLD"]),
+        (
+            {"INNERSOURCE_READINESS_THRESHOLD": "lots"},
+            ["readiness_threshold", "INNERSOURCE_READINESS_THRESHOLD"],
+        ),
         ({"INNERSOURCE_TIMEZONE": "Mars/Olympus"}, ["timezone"]),
         ({"DATABASE_URL": "mysql://root:hunter2@db/x"}, ["database_url", "DATABASE_URL"]),
         ({"GITHUB_API_URL": "ftp://hunter2.example"}, ["github_api_url"]),
@@ -69,7 +72,7 @@ def test_yaml_problems_are_reported(tmp_path: Path) -> None:
         load_settings({"INNERSOURCE_CONFIG": str(broken)})
     unknown = tmp_path / "unknown.yml"
     unknown.write_text("readyness_threshold: 3\n")
-    with pytest.raises(SettingsError, match="unknown setting.*readyness_threshold"):
+    with pytest.raises(SettingsError, match=r"unknown setting.*readyness_threshold"):
         load_settings({"INNERSOURCE_CONFIG": str(unknown)})
     with pytest.raises(SettingsError, match="cannot read"):
         load_settings({"INNERSOURCE_CONFIG": str(tmp_path / "missing.yml")})

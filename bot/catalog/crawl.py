@@ -201,9 +201,7 @@ class Crawler:
     ) -> list[RepoSummary]:
         """Apply listing fields, unlist what no longer qualifies, return what needs a detail read."""
         now = self.now()
-        existing = {
-            p.forge_id: p for p in session.scalars(_projects_of(source.forge, listed_only=False))
-        }
+        existing = {p.forge_id: p for p in session.scalars(_projects_of(source.forge, listed_only=False))}
         to_fetch: list[RepoSummary] = []
         for repo in listing:
             project = existing.get(repo.forge_id)
@@ -296,9 +294,7 @@ class Crawler:
             except (ForgeError, OSError) as exc:  # one repository failing never stops the crawl
                 return exc
 
-        with ThreadPoolExecutor(
-            max_workers=self.settings.workers, thread_name_prefix="crawl"
-        ) as pool:
+        with ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="crawl") as pool:
             window = self.settings.workers * 4  # bounded look-ahead keeps memory flat for 50k repos
             pending: list[tuple[RepoSummary, Future[RepoDetails | Exception]]] = []
             for repo in repos:
@@ -315,9 +311,7 @@ class Crawler:
     ) -> bool:
         labels = self.settings.good_first_issue_labels
         try:
-            changes = list(
-                source.forge.changed_issues(source.namespace, since - ISSUE_QUERY_OVERLAP)
-            )
+            changes = list(source.forge.changed_issues(source.namespace, since - ISSUE_QUERY_OVERLAP))
         except ForgeError as exc:
             summary.errors.append(f"{source.key}: issue changes not read: {exc}")
             return False
@@ -339,9 +333,7 @@ class Crawler:
         became_ready = 0
         with session_scope(self.sessions) as session:
             now = self.now()
-            for project in session.scalars(
-                _projects_of(forge).options(selectinload(Project.issues))
-            ):
+            for project in session.scalars(_projects_of(forge).options(selectinload(Project.issues))):
                 became_ready += store.rescore(project, self.settings.readiness_threshold, now)
         return became_ready
 

@@ -15,7 +15,16 @@ from sqlalchemy.orm import Session
 from bot.db.models import Project
 
 # innersource.json keys the portal reads; copied under _InnerSourceMetadata as the portal expects.
-INNERSOURCE_KEYS = ("title", "motivation", "contributions", "skills", "logo", "docs", "language", "maintainers")
+INNERSOURCE_KEYS = (
+    "title",
+    "motivation",
+    "contributions",
+    "skills",
+    "logo",
+    "docs",
+    "language",
+    "maintainers",
+)
 
 
 def _iso(value: datetime) -> str:

@@ -78,9 +78,7 @@ def _js_round(value: float) -> int:
 
 
 def activity_score(inputs: ScoreInputs, now: datetime) -> ActivityScore:
-    popularity = (
-        50 + inputs.forks * 5 + inputs.subscribers + inputs.stars / 3 + inputs.open_issues / 5
-    )
+    popularity = 50 + inputs.forks * 5 + inputs.subscribers + inputs.stars / 3 + inputs.open_issues / 5
     days_since_update = _days_between(now, inputs.updated_at)
     recency_factor = 1 + (100 - min(days_since_update, 100)) / 100
     score = popularity * recency_factor
@@ -92,9 +90,7 @@ def activity_score(inputs: ScoreInputs, now: datetime) -> ActivityScore:
     score *= commit_factor
 
     days_since_creation = _days_between(now, inputs.created_at)
-    boost = (
-        (1000 - min(days_since_update, 365) * 2.74) * (365 - min(days_since_creation, 365)) / 365
-    )
+    boost = (1000 - min(days_since_update, 365) * 2.74) * (365 - min(days_since_creation, 365)) / 365
     score += boost
 
     description_bonus = 50 if len(inputs.description) > 30 or len(inputs.motivation) > 30 else 0

@@ -164,9 +164,7 @@ def record_contributions(
         )
     if not entries:
         return 0
-    known = set(
-        session.scalars(select(Contribution.key).where(Contribution.key.in_(list(entries))))
-    )
+    known = set(session.scalars(select(Contribution.key).where(Contribution.key.in_(list(entries)))))
     session.flush()  # a project first seen in this crawl needs its id
     fresh = [
         Contribution(
@@ -192,9 +190,7 @@ def record_contributions(
 def rescore(project: Project, threshold: int, now: datetime) -> bool:
     """Recompute activity score and readiness (both decay with time). True if it became ready."""
     innersource = project.innersource or {}
-    motivation = (
-        innersource.get("motivation") if isinstance(innersource.get("motivation"), str) else ""
-    )
+    motivation = innersource.get("motivation") if isinstance(innersource.get("motivation"), str) else ""
     docs = project.docs or {}
     result = activity_score(
         ScoreInputs(
@@ -222,9 +218,7 @@ def rescore(project: Project, threshold: int, now: datetime) -> bool:
         innersource_json=project.innersource is not None,
         issue_template=bool(docs.get("issue_template")),
         change_template=bool(docs.get("change_template")),
-        open_good_first_issues=sum(
-            1 for i in project.issues if i.state == "open" and not i.assignees
-        ),
+        open_good_first_issues=sum(1 for i in project.issues if i.state == "open" and not i.assignees),
         secret_detection=bool(docs.get("secret_detection")),
         pushed_at=project.pushed_at,
     )

@@ -62,9 +62,7 @@ class Project(Base):
     forge: Mapped[str] = mapped_column(String(16))
     host: Mapped[str] = mapped_column(String(255))
     forge_id: Mapped[str] = mapped_column(String(64))
-    namespace: Mapped[str] = mapped_column(
-        String(255)
-    )  # the configured org/group it was listed under
+    namespace: Mapped[str] = mapped_column(String(255))  # the configured org/group it was listed under
     full_name: Mapped[str] = mapped_column(String(512))
     name: Mapped[str] = mapped_column(String(255))
     web_url: Mapped[str] = mapped_column(String(1024))
@@ -92,15 +90,11 @@ class Project(Base):
     score_parts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     readiness: Mapped[dict[str, Any]] = mapped_column(default=dict)  # checklist item -> bool
     ready: Mapped[bool] = mapped_column(Boolean, default=False)
-    first_ready_at: Mapped[
-        datetime | None
-    ]  # first time it became InnerSource-ready (announce once)
+    first_ready_at: Mapped[datetime | None]  # first time it became InnerSource-ready (announce once)
     listed: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     unlisted_reason: Mapped[str | None] = mapped_column(String(64))
     change_marker: Mapped[str] = mapped_column(String(128), default="")
-    details_complete: Mapped[bool] = mapped_column(
-        Boolean, default=False
-    )  # last detail read succeeded
+    details_complete: Mapped[bool] = mapped_column(Boolean, default=False)  # last detail read succeeded
     first_seen_at: Mapped[datetime]
     last_crawled_at: Mapped[datetime]
 
@@ -116,9 +110,7 @@ class GoodFirstIssue(Base):
     __table_args__ = (UniqueConstraint("project_id", "number", name="uq_gfi_project_number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     forge_id: Mapped[str] = mapped_column(String(64))
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
@@ -144,9 +136,7 @@ class Contribution(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(255))  # forge:host:kind:forge_id — dedupes deliveries
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     forge: Mapped[str] = mapped_column(String(16))
     host: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(32))  # merged_change | review | issue_opened

@@ -52,6 +52,9 @@ Route = Callable[[World, Request], Response]
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the real forges do
+    # Headers and body go out in two writes; with Nagle on, the client's delayed ACK stalls each
+    # keep-alive response by ~40 ms.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -86,8 +89,8 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             base_url=f"http://{host}{prefix}",
         )
-        response = self._answer(forge, route, request)
         logged_path = request.path + (f"?{parts.query}" if parts.query else "")
+        response = self._answer(forge, route, request, logged_path)
         self.server.world.record(
             LoggedRequest(forge, self.command, logged_path, response.status, dict(request.headers))
         )
@@ -101,11 +104,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(payload)
 
-    def _answer(self, forge: str, route: Route | None, request: Request) -> Response:
+    def _answer(self, forge: str, route: Route | None, request: Request, path_and_query: str) -> Response:
         world = self.server.world
         if route is None:
             return Response(404, {"message": "Not Found"})
-        fault = world.take_fault(forge, request.path)
+        fault = world.take_fault(forge, path_and_query)  # faults may target one page: "page=2"
         if fault is not None:
             return Response(fault.status, fault.body, dict(fault.headers))
         try:
@@ -146,7 +149,11 @@ class FakeForge:
             {"/api/v3": ("github", github_api.handle), "/api/v4": ("gitlab", gitlab_api.handle)},
         )
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-forge", daemon=True
+            # A short poll interval: stop() waits for it, once per test.
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-forge",
+            daemon=True,
         )
 
     @property

@@ -60,6 +60,7 @@ class FakePull:
     state: str = "open"  # "open" | "closed" | "merged"
     merged_at: datetime | None = None
     reviews: list[FakeReview] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)  # PRs carry labels too (and show in issue lists)
 
 
 @dataclass
@@ -76,9 +77,7 @@ class FakeRepo:
     visibility: str = "internal"  # public | internal | private
     archived: bool = False
     fork: bool = False
-    empty: bool = (
-        False  # no commits: tree/contents/stats answer as GitHub/GitLab do for empty repos
-    )
+    empty: bool = False  # no commits: tree/contents/stats answer as GitHub/GitLab do for empty repos
     default_branch: str = "main"
     languages: dict[str, int] = field(default_factory=dict)
     stars: int = 0
@@ -109,7 +108,7 @@ class FakeRepo:
 
 @dataclass
 class Fault:
-    """Answer the next `times` requests whose path contains `path_contains` with `status`."""
+    """Answer the next `times` requests whose path (query string included) contains `path_contains`."""
 
     forge: str  # "github" | "gitlab" | "*"
     path_contains: str
@@ -149,9 +148,7 @@ class World:
         return next(self._ids)
 
     # -- building -----------------------------------------------------------------------------
-    def add_user(
-        self, login: str, name: str = "", email: str | None = None, bot: bool = False
-    ) -> FakeUser:
+    def add_user(self, login: str, name: str = "", email: str | None = None, bot: bool = False) -> FakeUser:
         with self.lock:
             user = self.users.get(login)
             if user is None:
@@ -189,15 +186,12 @@ class World:
             number = self._next_number(repo)
             at = kwargs.pop("created_at", self.now)
             issue = FakeIssue(number, self.next_id(), title, author, labels, at, at, **kwargs)  # type: ignore[arg-type]
-            repo.issues.append(issue)
-            repo.updated_at = max(
-                repo.updated_at, issue.updated_at
-            )  # GitHub bumps updated_at, not pushed_at
+            repo.issues.append(issue)  # issue activity moves neither pushed_at nor updated_at
             return issue
 
     def add_pull(self, repo: FakeRepo, title: str, author: str, **kwargs: object) -> FakePull:
         with self.lock:
-            number = self._next_number(repo)
+            number = self._next_number(repo, pull=True)
             at = kwargs.pop("created_at", self.now)
             pull = FakePull(number, self.next_id(), title, author, at, at, **kwargs)  # type: ignore[arg-type]
             if pull.state == "merged":
@@ -216,16 +210,15 @@ class World:
             pull.reviews.append(review)
             return review
 
-    def _next_number(self, repo: FakeRepo) -> int:
-        numbers = [i.number for i in repo.issues]
+    def _next_number(self, repo: FakeRepo, pull: bool = False) -> int:
         if repo.forge == "github":  # issues and PRs share one sequence on GitHub
-            numbers += [p.number for p in repo.pulls]
+            numbers = [i.number for i in repo.issues] + [p.number for p in repo.pulls]
+        else:  # GitLab numbers issues and merge requests (iids) separately
+            numbers = [p.number for p in repo.pulls] if pull else [i.number for i in repo.issues]
         return max(numbers, default=0) + 1
 
     # -- querying -----------------------------------------------------------------------------
-    def repos_of(
-        self, forge: str, namespace: str, include_subgroups: bool = False
-    ) -> list[FakeRepo]:
+    def repos_of(self, forge: str, namespace: str, include_subgroups: bool = False) -> list[FakeRepo]:
         with self.lock:
             return [
                 r
@@ -240,9 +233,7 @@ class World:
     def find_repo(self, forge: str, full_name_or_id: str) -> FakeRepo | None:
         with self.lock:
             for r in self.repos:
-                if r.forge == forge and (
-                    r.full_name == full_name_or_id or str(r.id) == full_name_or_id
-                ):
+                if r.forge == forge and (r.full_name == full_name_or_id or str(r.id) == full_name_or_id):
                     return r
             return None
 
@@ -271,11 +262,7 @@ class World:
 
     def requests(self, forge: str | None = None, path_contains: str = "") -> list[LoggedRequest]:
         with self.lock:
-            return [
-                e
-                for e in self.log
-                if (forge is None or e.forge == forge) and path_contains in e.path
-            ]
+            return [e for e in self.log if (forge is None or e.forge == forge) and path_contains in e.path]
 
     def clear_log(self) -> None:
         with self.lock:

@@ -53,7 +53,14 @@ def test_codeowners_github_and_gitlab_syntax() -> None:
 *.rego  @carol
 ^[Optional] @dave
 """
-    assert codeowners_maintainers(text) == ["@acme/design-system", "@alice", "bob@example.com", "@sec-team", "@carol", "@dave"]
+    assert codeowners_maintainers(text) == [
+        "@acme/design-system",
+        "@alice",
+        "bob@example.com",
+        "@sec-team",
+        "@carol",
+        "@dave",
+    ]
 
 
 def test_maintainers_merge_innersource_first() -> None:
@@ -64,10 +71,27 @@ def test_maintainers_merge_innersource_first() -> None:
 
 def _summary(**kw: object) -> RepoSummary:
     base = dict(
-        forge="github", host="h", forge_id="1", full_name="acme/x", name="x", namespace="acme", web_url="u",
-        description="", topics=(), visibility="internal", archived=False, fork=False, empty=False,
-        default_branch="main", primary_language=None, stars=0, forks=0, open_issues=0,
-        created_at=NOW, updated_at=NOW, pushed_at=NOW,
+        forge="github",
+        host="h",
+        forge_id="1",
+        full_name="acme/x",
+        name="x",
+        namespace="acme",
+        web_url="u",
+        description="",
+        topics=(),
+        visibility="internal",
+        archived=False,
+        fork=False,
+        empty=False,
+        default_branch="main",
+        primary_language=None,
+        stars=0,
+        forks=0,
+        open_issues=0,
+        created_at=NOW,
+        updated_at=NOW,
+        pushed_at=NOW,
     )
     base.update(kw)
     return RepoSummary(**base)  # type: ignore[arg-type]

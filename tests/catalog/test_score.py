@@ -57,8 +57,18 @@ def test_parts_explain_the_score() -> None:
 
 @pytest.mark.parametrize(
     ("score", "label"),
-    [(2501, "Extremely high"), (2500, "Very high"), (1001, "Very high"), (301, "High"), (151, "Moderate"),
-     (51, "Low"), (6, "Very low"), (5, "None"), (0, "None"), (-3, "None")],
+    [
+        (2501, "Extremely high"),
+        (2500, "Very high"),
+        (1001, "Very high"),
+        (301, "High"),
+        (151, "Moderate"),
+        (51, "Low"),
+        (6, "Very low"),
+        (5, "None"),
+        (0, "None"),
+        (-3, "None"),
+    ],
 )
 def test_labels_follow_the_portal_thresholds(score: int, label: str) -> None:
     assert activity_label(score) == label

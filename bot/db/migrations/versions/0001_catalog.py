@@ -109,9 +109,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contributions", schema=None) as batch_op:
         batch_op.create_index("ix_contributions_author", ["forge", "host", "author"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_contributions_project_id"), ["project_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_contributions_project_id"), ["project_id"], unique=False)
 
     op.create_table(
         "good_first_issues",
@@ -132,9 +130,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("project_id", "number", name="uq_gfi_project_number"),
     )
     with op.batch_alter_table("good_first_issues", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_good_first_issues_project_id"), ["project_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_good_first_issues_project_id"), ["project_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_good_first_issues_state"), ["state"], unique=False)
 
 

@@ -1,0 +1,290 @@
+"""The GitHub adapter (github.com and Enterprise Server), the only module that imports PyGithub.
+
+Requests go through PyGithub's `Requester` (auth, base URL, user agent, connection pool, retries
+by `github_transport.RetryPolicy`), asked directly for each REST path rather than through
+PyGithub's object API, because that API cannot do three things the crawl needs: a conditional
+request per listing page (it turns a 304 into an empty object), a bounded wait for statistics (it
+retries a 202 forever), and an exact request budget (its objects lazily fetch missing fields).
+JSON is mapped to `base.py` dataclasses by `github_records.py`.
+
+Requests per repository (`fetch_details`): the repository (subscribers), languages, commit
+participation (skipped when idle for 13 weeks), one recursive tree, then only the files the tree
+shows (README, innersource.json, CODEOWNERS; workflows only while secret scanning is unknown),
+open issues when there are any, and closed pull requests only when something was pushed in the
+window. Empty repositories skip everything that reads the tree.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+from github import Auth, Github
+
+from bot.forges import files as repo_files
+from bot.forges import github_records as records
+from bot.forges.base import (
+    ConditionalCache,
+    ForgeError,
+    Issue,
+    ListingIncomplete,
+    MergedChange,
+    RepoDetails,
+    RepoFiles,
+    RepoSummary,
+    RequestStats,
+    Review,
+)
+from bot.forges.github_transport import RetryPolicy, Transport
+
+log = logging.getLogger(__name__)
+
+_PARTICIPATION_WINDOW = timedelta(days=91)  # older pushes: 13 idle weeks, no request needed
+_IDLE_WEEKS = (0,) * 13
+_MAX_WORKFLOWS = 10  # bounds the cost of a repository with dozens of workflows
+_SEARCH_CAP = 1000  # GitHub search returns at most this many results per query
+_STAMP = "%Y-%m-%dT%H:%M:%SZ"
+_SCANNER_NAME = re.compile(r"secret|leak|truffle|scan|security", re.IGNORECASE)
+
+
+def _likely_scanners_first(paths: Sequence[str]) -> list[str]:
+    """Workflows named like a secret scan first: reading stops at the first that runs one."""
+    return sorted(paths, key=lambda path: not _SCANNER_NAME.search(path.rpartition("/")[2]))
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class GitHubForge:
+    kind = "github"
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        token: str | None,
+        good_first_issue_labels: Sequence[str],
+        cache: ConditionalCache | None = None,
+        now: Callable[[], datetime] = _utc_now,
+        max_rate_limit_wait: float = 60.0,
+        stats_retries: int = 4,
+        stats_retry_delay: float = 1.0,
+        lookback_days: int = 180,
+        timeout: int = 15,
+        retry_backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._api = api_url.rstrip("/")
+        parts = urlsplit(self._api)
+        self.host = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+        self.stats = RequestStats()
+        self._labels = frozenset(label.lower() for label in good_first_issue_labels)
+        self._cache = cache
+        self._now = now
+        self._lookback = timedelta(days=lookback_days)
+        self._http = Transport(self._send, self.stats, token)
+        retry = RetryPolicy(
+            on_retry=self._http.on_retry,
+            max_rate_limit_wait=max_rate_limit_wait,
+            stats_retries=stats_retries,
+            stats_retry_delay=stats_retry_delay,
+            sleeper=sleep,
+            total=6,
+            connect=3,
+            read=2,
+            status=3,
+            backoff_factor=retry_backoff,
+            backoff_max=8 * retry_backoff,
+        )
+        self._github = Github(
+            auth=Auth.Token(token) if token else None,
+            base_url=self._api,
+            timeout=timeout,
+            per_page=100,
+            retry=retry,
+            pool_size=16,  # ≥ the crawl's worker threads, so connections are reused, not dropped
+            seconds_between_requests=None,  # PyGithub's 0.25 s default would make big crawls crawl
+            seconds_between_writes=None,
+        )
+
+    def _send(self, url: str, headers: dict[str, str] | None) -> tuple[int, dict[str, Any], str]:
+        return self._github.requester.requestJson("GET", url, headers=headers)
+
+    def close(self) -> None:
+        self._github.close()
+
+    # -- listing -----------------------------------------------------------------------------------
+    def list_repositories(self, namespace: str) -> Iterator[RepoSummary]:
+        url: str | None = f"{self._api}/orgs/{quote(namespace, safe='')}/repos?type=all&per_page=100"
+        while url is not None:
+            try:
+                summaries, url = self._listing_page(url)
+            except (ForgeError, KeyError, TypeError, ValueError) as exc:
+                # Chained: a RateLimited cause tells the crawl when to come back (no token in it).
+                raise ListingIncomplete(f"GitHub organisation {namespace}: listing stopped: {exc}") from exc
+            yield from summaries
+
+    def _listing_page(self, url: str) -> tuple[list[RepoSummary], str | None]:
+        """One page, sent with If-None-Match when cached: a 304 costs nothing and reuses the page."""
+        cached = self._cache.get(url) if self._cache is not None else None
+        page = records.page_from_cache(cached[1]) if cached is not None else None
+        reply = self._http.get(url, etag=cached[0] if cached is not None and page is not None else None)
+        if reply.status == 304 and page is not None:
+            return page
+        if reply.status != 200 or not isinstance(reply.data, list):
+            raise ForgeError(f"GitHub GET {urlsplit(url).path}: unexpected {reply.status} answer")
+        summaries = [records.repo_summary(item, host=self.host) for item in reply.data]
+        etag = reply.headers.get("etag")
+        if self._cache is not None and etag:
+            self._cache.put(url, etag, records.page_to_cache(summaries, reply.next_url))
+        return summaries, reply.next_url
+
+    # -- one repository ----------------------------------------------------------------------------
+    def fetch_details(self, summary: RepoSummary, since: datetime | None) -> RepoDetails:
+        try:
+            return self._details(summary, since)
+        except (KeyError, TypeError, ValueError) as exc:  # an answer not shaped like GitHub's
+            raise ForgeError(f"GitHub {summary.full_name}: unexpected answer ({exc!r})") from None
+
+    def _details(self, summary: RepoSummary, since: datetime | None) -> RepoDetails:
+        base = f"{self._api}/repos/{summary.full_name}"
+        repo = self._http.get(base).data
+        repo = repo if isinstance(repo, dict) else {}
+        scanning = records.secret_scanning(repo)
+        # No primary language means linguist found none: the breakdown would be empty too.
+        coded = not summary.empty and summary.primary_language is not None
+        languages = self._http.get(f"{base}/languages").data or {} if coded else {}
+        changes, reviews = self._merged_changes(summary, base, since)
+        return RepoDetails(
+            summary=summary,
+            subscribers=int(repo.get("subscribers_count") or 0),
+            languages={str(name): float(size) for name, size in languages.items()},
+            weekly_commits=self._weekly_commits(summary, base),
+            files=RepoFiles() if summary.empty else self._files(summary, base, scanning),
+            good_first_issues=self._good_first_issues(summary, base),
+            merged_changes=changes,
+            reviews=reviews,
+        )
+
+    def _weekly_commits(self, summary: RepoSummary, base: str) -> tuple[int, ...]:
+        if summary.empty or summary.pushed_at < self._now() - _PARTICIPATION_WINDOW:
+            return _IDLE_WEEKS
+        reply = self._http.get(f"{base}/stats/participation")
+        if reply.status == 202:  # still computing after our retries: unknown, not zero
+            log.info("github stats still computing: repo=%s", summary.full_name)
+            return ()
+        return _IDLE_WEEKS if reply.status == 204 else records.weekly_commits(reply.data)
+
+    def _text(self, base: str, path: str | None) -> str | None:
+        if path is None:
+            return None
+        reply = self._http.get(f"{base}/contents/{quote(path)}", allow=(404, 409))
+        content = reply.data.get("content") if reply.status == 200 and isinstance(reply.data, dict) else None
+        if not isinstance(content, str) or reply.data.get("encoding") != "base64":
+            return None  # missing, a directory, or too big for the contents API
+        return base64.b64decode(content).decode("utf-8", errors="replace")
+
+    def _files(self, summary: RepoSummary, base: str, scanning: bool | None) -> RepoFiles:
+        ref = quote(summary.default_branch or "HEAD", safe="")
+        reply = self._http.get(f"{base}/git/trees/{ref}?recursive=1", allow=(404, 409))  # 409: empty
+        tree = reply.data.get("tree") if reply.status == 200 and isinstance(reply.data, dict) else None
+        paths = [str(e["path"]) for e in tree or () if isinstance(e, dict) and e.get("type") == "blob"]
+        if isinstance(reply.data, dict) and reply.data.get("truncated"):  # >100k entries: classify what came
+            log.warning("github tree truncated: repo=%s", summary.full_name)
+        facts = repo_files.classify_tree(paths, "github")
+        readme = self._text(base, facts.readme_path)
+        innersource_text = self._text(base, facts.innersource_path)
+        innersource, problem = (
+            repo_files.parse_innersource_json(innersource_text)
+            if innersource_text is not None
+            else (None, None)
+        )
+        # Secret scanning enabled on the repository already counts; else look for a scanner in CI.
+        detected = bool(scanning if scanning is not None else summary.secret_scanning)
+        for path in () if detected else _likely_scanners_first(facts.workflow_paths)[:_MAX_WORKFLOWS]:
+            if repo_files.workflow_runs_secret_scanner(self._text(base, path) or ""):
+                detected = True
+                break
+        return RepoFiles(
+            readme_path=facts.readme_path,
+            readme_text=repo_files.readme_excerpt(readme) if readme is not None else None,
+            contributing_path=facts.contributing_path,
+            codeowners_text=self._text(base, facts.codeowners_path),
+            license_path=facts.license_path,
+            issue_template=facts.issue_template,
+            change_template=facts.change_template,
+            secret_detection=detected,
+            innersource=innersource,
+            innersource_error=problem,
+        )
+
+    def _good_first_issues(self, summary: RepoSummary, base: str) -> tuple[Issue, ...]:
+        if summary.open_issues <= 0 or not self._labels:
+            return ()
+        found = []
+        for item in self._http.items(f"{base}/issues?state=open&per_page=100"):
+            labels = {name.lower() for name in records.label_names(item)}
+            if not records.is_pull_request(item) and labels & self._labels:
+                found.append(
+                    records.issue(item, repo_forge_id=summary.forge_id, repo_full_name=summary.full_name)
+                )
+        return tuple(found)
+
+    def _merged_changes(
+        self, summary: RepoSummary, base: str, since: datetime | None
+    ) -> tuple[tuple[MergedChange, ...], tuple[Review, ...]]:
+        start = self._now() - self._lookback
+        start = max(start, since) if since is not None else start
+        if summary.empty or summary.pushed_at < start:  # a merge pushes the base branch
+            return (), ()
+        changes: list[MergedChange] = []
+        url = f"{base}/pulls?state=closed&sort=updated&direction=desc&per_page=100"
+        for item in self._http.items(url):
+            updated = records.parse_time(item.get("updated_at"))
+            if updated is not None and updated < start:
+                break  # sorted by updated, newest first: the rest is older still
+            change = records.merged_change(item, repo_forge_id=summary.forge_id)
+            if change is not None and change.merged_at >= start:
+                changes.append(change)
+        reviews: list[Review] = []
+        for change in changes:
+            for item in self._http.items(f"{base}/pulls/{change.number}/reviews?per_page=100"):
+                review = records.review(item, repo_forge_id=summary.forge_id, change_number=change.number)
+                reviews += [review] if review is not None else []
+        return tuple(changes), tuple(reviews)
+
+    # -- organisation-wide issue changes -----------------------------------------------------------
+    def changed_issues(self, namespace: str, since: datetime) -> Iterator[Issue]:
+        yield from self._search_issues(namespace, since.astimezone(UTC).replace(microsecond=0), None)
+
+    def _search_issues(self, org: str, start: datetime, end: datetime | None) -> Iterator[Issue]:
+        """Issues updated in [start, end] (end None: open-ended), split while over the search cap."""
+        window = f">={start:{_STAMP}}" if end is None else f"{start:{_STAMP}}..{end:{_STAMP}}"
+        params = {
+            "q": f"org:{org} is:issue updated:{window}",
+            "sort": "updated",
+            "order": "asc",
+            "per_page": "100",
+        }
+        for page, reply in enumerate(self._http.pages(f"{self._api}/search/issues?{urlencode(params)}")):
+            data = reply.data if isinstance(reply.data, dict) else {}
+            upper = end or max(self._now(), start + timedelta(seconds=2))
+            over_cap = page == 0 and int(data.get("total_count") or 0) > _SEARCH_CAP
+            if over_cap and upper - start < timedelta(seconds=2):
+                log.warning("github search over 1000 results within one second: org=%s at=%s", org, start)
+            elif over_cap:
+                middle = (start + (upper - start) / 2).replace(microsecond=0)
+                yield from self._search_issues(org, start, middle)
+                yield from self._search_issues(org, middle + timedelta(seconds=1), end)
+                return
+            for item in data.get("items") or ():
+                if not records.is_pull_request(item):
+                    full_name = records.repo_full_name_of(str(item.get("repository_url") or ""))
+                    yield records.issue(item, repo_forge_id="", repo_full_name=full_name)

@@ -1,0 +1,259 @@
+"""The GitLab forge adapter (gitlab.com and self-managed): the only module that imports python-gitlab.
+
+Reads a group's projects (subgroups included) and, per project, a handful of requests: languages,
+the root tree (plus `.gitlab/`, and `docs/` only when needed), the few files the catalog opens,
+recent commits, open good-first-issues and merged MRs with their approvals. Retries, rate limits
+and request counting live in the transport (gitlab_transport.py) beneath the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import gitlab
+import requests
+from gitlab.v4.objects import Project
+
+from bot.forges import files
+from bot.forges import gitlab_mapping as mapping
+from bot.forges.base import (
+    ForgeError,
+    Issue,
+    ListingIncomplete,
+    MergedChange,
+    RateLimited,
+    RepoDetails,
+    RepoFiles,
+    RepoSummary,
+    RequestStats,
+    Review,
+)
+from bot.forges.gitlab_transport import GuardedAdapter, guarded_session
+
+ACTIVE_DAYS = 91  # 13 weeks: older last activity means no commits to count
+MAX_COMMIT_PAGES = 10  # 1000 commits in 13 weeks already saturates the activity score
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _RateLimitedListing(ListingIncomplete, RateLimited):
+    """A listing cut short by a rate limit: incomplete for the catalog, with the reset time."""
+
+
+class GitLabForge:
+    """The `Forge` protocol over python-gitlab. Safe to share between crawl threads."""
+
+    kind = "gitlab"
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        token: str | None,
+        good_first_issue_labels: Sequence[str],
+        now: Callable[[], datetime] = _utc_now,
+        max_rate_limit_wait: float = 60.0,
+        lookback_days: int = 180,
+        timeout: int = 15,
+        max_retries: int = 3,
+        retry_backoff: float = 0.5,
+        sleep: Callable[[float], None] | None = None,  # tests pass a recorder instead of waiting
+    ) -> None:
+        parts = urlsplit(url)
+        self.host = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+        self.stats = RequestStats()
+        self._now = now
+        self._labels = {label.casefold() for label in good_first_issue_labels}
+        self._lookback = timedelta(days=lookback_days)
+        adapter_options: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
+        adapter = GuardedAdapter(
+            stats=self.stats,
+            now=now,
+            max_wait=max_rate_limit_wait,
+            max_retries=max_retries,
+            backoff=retry_backoff,
+            **adapter_options,
+        )
+        # The client's own 429/5xx retries stay off (see gitlab_transport): the adapter decides.
+        self._gl = gitlab.Gitlab(
+            url,
+            private_token=token,
+            timeout=timeout,
+            per_page=100,
+            retry_transient_errors=False,
+            session=guarded_session(adapter),
+        )
+
+    # -- listing ----------------------------------------------------------------------------
+    def list_repositories(self, namespace: str) -> Iterator[RepoSummary]:
+        group = self._gl.groups.get(namespace, lazy=True)
+        try:
+            with self._translated(f"listing group {namespace}"):
+                pages = group.projects.list(include_subgroups=True, with_shared=False, iterator=True)
+                for project in pages:
+                    yield mapping.summary(project.attributes, self.host)
+        except RateLimited as exc:
+            raise _RateLimitedListing(str(exc), reset_at=exc.reset_at) from exc
+        except ForgeError as exc:
+            raise ListingIncomplete(str(exc)) from exc
+
+    def changed_issues(self, namespace: str, since: datetime) -> Iterator[Issue]:
+        group = self._gl.groups.get(namespace, lazy=True)
+        with self._translated(f"reading issues of group {namespace}"):
+            pages = group.issues.list(
+                updated_after=since.isoformat(), scope="all", state="all", iterator=True
+            )
+            for item in pages:
+                yield mapping.issue(item.attributes)
+
+    # -- one project ------------------------------------------------------------------------
+    def fetch_details(self, summary: RepoSummary, since: datetime | None) -> RepoDetails:
+        project = self._gl.projects.get(summary.forge_id, lazy=True)
+        with self._translated(f"reading {summary.full_name}"):
+            has_content = not summary.empty and summary.default_branch is not None
+            languages: dict[str, float] = {}
+            repo_files = RepoFiles()
+            if has_content:
+                answer = project.languages()
+                if isinstance(answer, dict):
+                    languages = {str(k): float(v) for k, v in answer.items()}
+                repo_files = self._files(project, str(summary.default_branch))
+            primary = max(languages, key=languages.__getitem__) if languages else None
+            changes, reviews = self._merged(project, summary, since)
+            return RepoDetails(
+                summary=replace(summary, primary_language=primary),
+                subscribers=0,  # GitLab exposes no watcher count
+                languages=languages,
+                weekly_commits=self._weekly_commits(project, summary)
+                if has_content
+                else (0,) * mapping.WEEKS,
+                files=repo_files,
+                good_first_issues=self._good_first_issues(project, summary),
+                merged_changes=tuple(changes),
+                reviews=tuple(reviews),
+            )
+
+    def _tree(self, project: Project, branch: str, path: str, recursive: bool) -> list[str]:
+        """Paths in one folder (blobs, and trees with a trailing slash to tell them apart)."""
+        entries = project.repository_tree(path=path, recursive=recursive, ref=branch, iterator=True)
+        return [e["path"] + ("/" if e["type"] == "tree" else "") for e in entries]
+
+    def _files(self, project: Project, branch: str) -> RepoFiles:
+        root = self._tree(project, branch, "", recursive=False)
+        paths = [p for p in root if not p.endswith("/")]
+        if ".gitlab/" in root:  # templates live in .gitlab/issue_templates etc.
+            paths += [p for p in self._tree(project, branch, ".gitlab", True) if not p.endswith("/")]
+        facts = files.classify_tree(paths, "gitlab")
+        missing = not (facts.readme_path and facts.contributing_path and facts.codeowners_path)
+        if "docs/" in root and missing:
+            paths += [p for p in self._tree(project, branch, "docs", False) if not p.endswith("/")]
+            facts = files.classify_tree(paths, "gitlab")
+
+        def read(path: str | None) -> str | None:
+            return self._raw(project, path, branch) if path else None
+
+        readme = read(facts.readme_path)
+        innersource_text = read(facts.innersource_path)
+        innersource, innersource_error = (
+            files.parse_innersource_json(innersource_text) if innersource_text else (None, None)
+        )
+        ci = read(facts.ci_config_path)
+        return RepoFiles(
+            readme_path=facts.readme_path if readme is not None else None,
+            readme_text=files.readme_excerpt(readme) if readme is not None else None,
+            contributing_path=facts.contributing_path,
+            codeowners_text=read(facts.codeowners_path),
+            license_path=facts.license_path,
+            issue_template=facts.issue_template,
+            change_template=facts.change_template,
+            secret_detection=bool(ci and files.gitlab_ci_has_secret_detection(ci)),
+            innersource=innersource,
+            innersource_error=innersource_error,
+        )
+
+    def _raw(self, project: Project, path: str, branch: str) -> str | None:
+        """A file's text; None if it vanished between the tree listing and now."""
+        try:
+            content = project.files.raw(file_path=path, ref=branch)
+        except gitlab.GitlabGetError as exc:
+            if exc.response_code == 404:
+                return None
+            raise
+        return content.decode("utf-8", errors="replace") if isinstance(content, bytes) else None
+
+    def _weekly_commits(self, project: Project, summary: RepoSummary) -> tuple[int, ...]:
+        now = self._now()
+        if summary.pushed_at < now - timedelta(days=ACTIVE_DAYS):
+            return (0,) * mapping.WEEKS  # nothing pushed in 13 weeks: no request needed
+        pages = project.commits.list(
+            since=(now - mapping.WEEKS * mapping.WEEK).isoformat(),
+            until=now.isoformat(),
+            ref_name=summary.default_branch,
+            iterator=True,
+        )
+        times = []
+        for commit in pages:
+            times.append(mapping.parse_time(commit.committed_date or commit.created_at))
+            if len(times) >= MAX_COMMIT_PAGES * 100:
+                break  # older weeks then undercount, but the score is saturated long before
+        return mapping.weekly_counts(times, now)
+
+    def _good_first_issues(self, project: Project, summary: RepoSummary) -> tuple[Issue, ...]:
+        if summary.open_issues <= 0 or not self._labels:
+            return ()
+        # One request for all open issues: GitLab's `labels=` filter means *all* of the labels,
+        # so asking per label would cost a request per configured label instead.
+        pages = project.issues.list(state="opened", iterator=True)
+        found = (mapping.issue(i.attributes, summary.full_name) for i in pages)
+        return tuple(i for i in found if mapping.has_label(i, self._labels))
+
+    def _merged(
+        self, project: Project, summary: RepoSummary, since: datetime | None
+    ) -> tuple[list[MergedChange], list[Review]]:
+        cutoff = max(since or datetime.min.replace(tzinfo=UTC), self._now() - self._lookback)
+        if summary.empty or summary.pushed_at < cutoff:
+            return [], []  # a merge bumps last activity: nothing can have merged since
+        pages = project.mergerequests.list(
+            state="merged",
+            order_by="updated_at",
+            sort="desc",
+            updated_after=cutoff.isoformat(),
+            iterator=True,
+        )
+        changes: list[MergedChange] = []
+        for mr in pages:
+            if mapping.parse_time(mr.updated_at) < cutoff:
+                break  # sorted by updated_at: everything further is older still
+            if mr.merged_at and mapping.parse_time(mr.merged_at) >= cutoff:
+                changes.append(mapping.merged_change(mr.attributes, summary.forge_id))
+        reviews: list[Review] = []
+        for change in changes:
+            approval = project.mergerequests.get(change.number, lazy=True).approvals.get()
+            reviews += mapping.approvals(approval.attributes, change)
+        return changes, reviews
+
+    # -- errors -----------------------------------------------------------------------------
+    @contextmanager
+    def _translated(self, what: str) -> Iterator[None]:
+        """Library and transport errors become ForgeError naming what failed (never the token)."""
+        try:
+            yield
+        except ForgeError:
+            raise
+        except gitlab.GitlabAuthenticationError as exc:
+            raise ForgeError(f"GitLab {self.host} refused the token while {what} (401)") from exc
+        except gitlab.GitlabError as exc:
+            raise ForgeError(
+                f"GitLab {self.host} failed while {what}: {exc.response_code} {exc.error_message}"
+            ) from exc
+        except (KeyError, TypeError, ValueError) as exc:  # an answer missing what GitLab always sends
+            raise ForgeError(f"GitLab {self.host} sent an unexpected answer while {what}: {exc!r}") from exc
+        except requests.RequestException as exc:
+            raise ForgeError(f"GitLab {self.host} unreachable while {what}: {type(exc).__name__}") from exc

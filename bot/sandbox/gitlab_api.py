@@ -1,0 +1,281 @@
+"""The fake forge's GitLab REST v4 API: routing, auth, offset pagination and rate-limit headers.
+
+Serves the World's `forge == "gitlab"` repositories as projects of their group full paths. Only
+the endpoints the adapter (and python-gitlab beneath it) uses exist; object shapes live in
+`gitlab_shapes.py`. Path parameters arrive URL-encoded ("platform%2Fsecurity"), as GitLab requires.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from email.utils import formatdate
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlencode
+
+from bot.sandbox import gitlab_shapes as shapes
+from bot.sandbox.server import Request, Response
+from bot.sandbox.world import FakeIssue, FakeRepo, World
+
+T = TypeVar("T")
+RATE_LIMIT = 2000  # requests a minute, as gitlab.com's authenticated API limit
+
+
+class _Error(Exception):
+    """Ends a request early with GitLab's error shape."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.response = Response(status, {"message": message})
+
+
+def handle(world: World, request: Request) -> Response:
+    try:
+        _authenticate(world, request)
+        if request.method not in ("GET", "HEAD"):
+            raise _Error(405, "405 Method Not Allowed")
+        response = _route(world, request)
+    except _Error as err:
+        response = err.response
+    response.headers.update(_rate_limit_headers(world))
+    return response
+
+
+def _authenticate(world: World, request: Request) -> None:
+    if world.required_token is None:
+        return
+    sent = request.headers.get("private-token") or request.headers.get("authorization", "").removeprefix(
+        "Bearer "
+    )
+    if sent != world.required_token:
+        raise _Error(401, "401 Unauthorized")
+
+
+def _rate_limit_headers(world: World) -> dict[str, str]:
+    """GitLab sends these on every API answer; reset is wall-clock epoch seconds, like GitLab's."""
+    with world.lock:
+        observed = len(world.log) % RATE_LIMIT + 1
+    reset = int(time.time()) + 60
+    return {
+        "RateLimit-Limit": str(RATE_LIMIT),
+        "RateLimit-Observed": str(observed),
+        "RateLimit-Remaining": str(RATE_LIMIT - observed),
+        "RateLimit-Reset": str(reset),
+        "RateLimit-ResetTime": formatdate(reset, usegmt=True),
+    }
+
+
+def _route(world: World, request: Request) -> Response:
+    parts = [unquote(p) for p in request.path.strip("/").split("/")]
+    match parts:
+        case ["groups", gid]:
+            return Response(200, shapes.group(_group(world, gid), request.base_url))
+        case ["groups", gid, "projects"]:
+            return _group_projects(world, request, _group(world, gid))
+        case ["groups", gid, "issues"]:
+            return _group_issues(world, request, _group(world, gid))
+        case ["projects", pid]:
+            return Response(200, shapes.project(_project(world, pid), request.base_url))
+        case ["projects", pid, "languages"]:
+            return Response(200, shapes.languages(_project(world, pid)))
+        case ["projects", pid, "repository", "tree"]:
+            return _tree(request, _project(world, pid))
+        case ["projects", pid, "repository", "files", file_path, "raw"]:
+            return _raw_file(request, _project(world, pid), file_path)
+        case ["projects", pid, "repository", "commits"]:
+            return _commits(world, request, _project(world, pid))
+        case ["projects", pid, "issues"]:
+            repo = _project(world, pid)
+            return _issues(world, request, [(repo, i) for i in list(repo.issues)])
+        case ["projects", pid, "merge_requests"]:
+            return _merge_requests(world, request, _project(world, pid))
+        case ["projects", pid, "merge_requests", iid, "approvals"]:
+            repo = _project(world, pid)
+            pull = next((p for p in list(repo.pulls) if str(p.number) == iid), None)
+            if pull is None:
+                raise _Error(404, "404 Not found")
+            return Response(200, shapes.approvals(world, repo, pull, request.base_url))
+    raise _Error(404, "404 Not Found")
+
+
+# -- lookups ----------------------------------------------------------------------------------
+def _known_groups(world: World) -> set[str]:
+    """Configured groups plus every namespace (and ancestor) a GitLab project lives in."""
+    with world.lock:
+        known = set(world.gitlab_groups)
+        for repo in world.repos:
+            if repo.forge == "gitlab":
+                segments = repo.namespace.split("/")
+                known.update("/".join(segments[: i + 1]) for i in range(len(segments)))
+    return known
+
+
+def _group(world: World, gid: str) -> str:
+    for path in _known_groups(world):
+        if gid == path or gid == str(shapes.stable_id(path, 5_000_000)):
+            return path
+    raise _Error(404, "404 Group Not Found")
+
+
+def _project(world: World, pid: str) -> FakeRepo:
+    repo = world.find_repo("gitlab", pid)
+    if repo is None:
+        raise _Error(404, "404 Project Not Found")
+    return repo
+
+
+# -- query parameters -------------------------------------------------------------------------
+def _flag(request: Request, name: str, default: bool = False) -> bool:
+    value = request.query.get(name)
+    return default if value is None else value.lower() in ("true", "1", "yes")
+
+
+def _time(request: Request, name: str) -> datetime | None:
+    value = request.query.get(name)
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise _Error(400, f"{name} is invalid") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _ordered(request: Request, items: list[T], keys: dict[str, Callable[[T], Any]], default: str) -> list[T]:
+    key = keys.get(request.query.get("order_by", default), keys[default])
+    return sorted(items, key=key, reverse=request.query.get("sort", "desc") != "asc")
+
+
+def _paginate(request: Request, items: Sequence[Any]) -> Response:
+    """GitLab's offset pagination: X-* headers and a Link header with absolute URLs."""
+    try:
+        per_page = min(max(int(request.query.get("per_page", "20")), 1), 100)
+        page = max(int(request.query.get("page", "1")), 1)
+    except ValueError:
+        raise _Error(400, "per_page or page is invalid") from None
+    pages = max(math.ceil(len(items) / per_page), 1)
+
+    def url(number: int) -> str:
+        query = {**request.query, "page": str(number), "per_page": str(per_page)}
+        return f"{request.base_url}{request.path}?{urlencode(query)}"
+
+    links = []
+    if page > 1:
+        links.append((url(page - 1), "prev"))
+    if page < pages:
+        links.append((url(page + 1), "next"))
+    links += [(url(1), "first"), (url(pages), "last")]
+    headers = {
+        "X-Page": str(page),
+        "X-Per-Page": str(per_page),
+        "X-Next-Page": str(page + 1) if page < pages else "",
+        "X-Prev-Page": str(page - 1) if page > 1 else "",
+        "X-Total": str(len(items)),
+        "X-Total-Pages": str(pages),
+        "Link": ", ".join(f'<{u}>; rel="{rel}"' for u, rel in links),
+    }
+    return Response(200, list(items[(page - 1) * per_page : page * per_page]), headers)
+
+
+# -- endpoints --------------------------------------------------------------------------------
+def _group_projects(world: World, request: Request, path: str) -> Response:
+    repos = world.repos_of("gitlab", path, include_subgroups=_flag(request, "include_subgroups"))
+    if "archived" in request.query:
+        repos = [r for r in repos if r.archived == _flag(request, "archived")]
+    keys: dict[str, Callable[[FakeRepo], Any]] = {
+        "id": lambda r: r.id,
+        "created_at": lambda r: (r.created_at, r.id),
+        "last_activity_at": lambda r: (shapes.last_activity(r), r.id),
+        "name": lambda r: (r.name, r.id),
+        "path": lambda r: (r.name, r.id),
+    }
+    ordered = _ordered(request, repos, keys, "created_at")
+    return _paginate(request, [shapes.project(r, request.base_url) for r in ordered])
+
+
+def _group_issues(world: World, request: Request, path: str) -> Response:
+    repos = world.repos_of("gitlab", path, include_subgroups=True)
+    if _flag(request, "non_archived", default=True):  # GitLab leaves archived projects out by default
+        repos = [r for r in repos if not r.archived]
+    return _issues(world, request, [(r, i) for r in repos for i in list(r.issues)])
+
+
+def _issues(world: World, request: Request, found: list[tuple[FakeRepo, FakeIssue]]) -> Response:
+    state = request.query.get("state", "all")
+    if state in ("opened", "closed"):
+        found = [(r, i) for r, i in found if (i.state == "open") == (state == "opened")]
+    wanted = [w for w in request.query.get("labels", "").split(",") if w]
+    found = [(r, i) for r, i in found if all(w in i.labels for w in wanted)]  # labels= means all of them
+    found = _window(request, found, lambda i: i[1].updated_at, lambda i: i[1].created_at)
+    keys: dict[str, Callable[[tuple[FakeRepo, FakeIssue]], Any]] = {
+        "created_at": lambda ri: (ri[1].created_at, ri[1].id),
+        "updated_at": lambda ri: (ri[1].updated_at, ri[1].id),
+    }
+    ordered = _ordered(request, found, keys, "created_at")
+    return _paginate(request, [shapes.issue(world, r, i, request.base_url) for r, i in ordered])
+
+
+def _window(
+    request: Request, items: list[T], updated: Callable[[T], datetime], created: Callable[[T], datetime]
+) -> list[T]:
+    """updated_after/updated_before/created_after/created_before, inclusive as GitLab's are."""
+    bounds = [
+        (_time(request, n), f, n.endswith("after"))
+        for n, f in (
+            ("updated_after", updated),
+            ("updated_before", updated),
+            ("created_after", created),
+            ("created_before", created),
+        )
+    ]
+    for at, field, after in bounds:
+        if at is not None:
+            items = [x for x in items if (field(x) >= at if after else field(x) <= at)]
+    return items
+
+
+def _merge_requests(world: World, request: Request, repo: FakeRepo) -> Response:
+    pulls = list(repo.pulls)
+    state = request.query.get("state", "all")
+    if state != "all":
+        pulls = [p for p in pulls if {"open": "opened"}.get(p.state, p.state) == state]
+    pulls = _window(request, pulls, lambda p: p.updated_at, lambda p: p.created_at)
+    keys: dict[str, Callable[[Any], Any]] = {
+        "created_at": lambda p: (p.created_at, p.id),
+        "updated_at": lambda p: (p.updated_at, p.id),
+        "merged_at": lambda p: (p.merged_at or p.created_at, p.id),
+    }
+    ordered = _ordered(request, pulls, keys, "created_at")
+    return _paginate(request, [shapes.merge_request(world, repo, p, request.base_url) for p in ordered])
+
+
+def _check_ref(request: Request, repo: FakeRepo, name: str, message: str) -> None:
+    ref = request.query.get(name)
+    if repo.empty or (ref and ref not in (repo.default_branch, "HEAD")):
+        raise _Error(404, message)
+
+
+def _tree(request: Request, repo: FakeRepo) -> Response:
+    _check_ref(request, repo, "ref", "404 Tree Not Found")  # empty repositories have no tree
+    entries = shapes.tree(repo, request.query.get("path", ""), _flag(request, "recursive"))
+    if entries is None:
+        raise _Error(404, "404 Tree Not Found")
+    return _paginate(request, entries)
+
+
+def _raw_file(request: Request, repo: FakeRepo, file_path: str) -> Response:
+    _check_ref(request, repo, "ref", "404 Commit Not Found")
+    text = repo.files.get(file_path)
+    if text is None:
+        raise _Error(404, "404 File Not Found")
+    return Response(200, text.encode(), {"Content-Type": "text/plain; charset=utf-8"})
+
+
+def _commits(world: World, request: Request, repo: FakeRepo) -> Response:
+    if repo.empty:
+        return _paginate(request, [])
+    _check_ref(request, repo, "ref_name", "404 Commit Not Found")
+    since, until = _time(request, "since"), _time(request, "until")
+    return _paginate(request, list(shapes.commits(repo, world.now, since, until)))

@@ -1,0 +1,85 @@
+"""The fake GitLab API's own contract: pagination headers, encoded paths, auth and 404s."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from bot.sandbox.server import FakeForge
+from bot.sandbox.world import World
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def api(fake_forge: FakeForge) -> str:
+    return f"{fake_forge.gitlab_url}/api/v4"
+
+
+def test_offset_pagination_headers_and_absolute_links(world: World, api: str) -> None:
+    for i in range(45):
+        world.new_repo("gitlab", "platform/security", f"p{i}")
+
+    answer = requests.get(f"{api}/groups/platform%2Fsecurity/projects", params={"per_page": 20, "page": 2})
+
+    assert answer.status_code == 200 and len(answer.json()) == 20
+    h = answer.headers
+    assert (h["X-Page"], h["X-Per-Page"], h["X-Total"], h["X-Total-Pages"]) == ("2", "20", "45", "3")
+    assert (h["X-Next-Page"], h["X-Prev-Page"]) == ("3", "1")
+    links = answer.links
+    assert set(links) == {"next", "prev", "first", "last"}
+    assert links["next"]["url"].startswith(f"{api}/groups/platform%2Fsecurity/projects?")
+    assert "page=3" in links["next"]["url"] and "page=3" in links["last"]["url"]
+    last = requests.get(links["last"]["url"])
+    assert len(last.json()) == 5 and last.headers["X-Next-Page"] == "" and "next" not in last.links
+    assert int(h["RateLimit-Remaining"]) < int(h["RateLimit-Limit"]) and h["RateLimit-Reset"].isdigit()
+
+
+def test_group_projects_include_subgroups_only_when_asked(world: World, api: str) -> None:
+    world.new_repo("gitlab", "platform", "api")
+    world.new_repo("gitlab", "platform/security", "policies")
+
+    own = requests.get(f"{api}/groups/platform/projects").json()
+    deep = requests.get(f"{api}/groups/platform/projects", params={"include_subgroups": "true"}).json()
+
+    assert [p["path_with_namespace"] for p in own] == ["platform/api"]
+    assert {p["namespace"]["full_path"] for p in deep} == {"platform", "platform/security"}
+
+
+def test_project_by_encoded_path_and_its_files(world: World, api: str) -> None:
+    repo = world.new_repo("gitlab", "platform", "api", files={"docs/guide.md": "hi"}, fork=True)
+
+    shape = requests.get(f"{api}/projects/platform%2Fapi").json()
+    raw = requests.get(
+        f"{api}/projects/{repo.id}/repository/files/docs%2Fguide.md/raw", params={"ref": "main"}
+    )
+    missing = requests.get(f"{api}/projects/{repo.id}/repository/files/README.md/raw")
+
+    assert shape["id"] == repo.id and shape["forked_from_project"]["id"]
+    assert shape["topics"] == shape["tag_list"] == [] and shape["empty_repo"] is False
+    assert (raw.status_code, raw.text, raw.headers["Content-Type"].split(";")[0]) == (200, "hi", "text/plain")
+    assert missing.status_code == 404 and missing.json() == {"message": "404 File Not Found"}
+
+
+def test_tree_lists_folders_and_is_404_for_empty_repositories(world: World, api: str) -> None:
+    repo = world.new_repo("gitlab", "platform", "api", files={"a.md": "", ".gitlab/issue_templates/b.md": ""})
+    empty = world.new_repo("gitlab", "platform", "new", empty=True)
+
+    root = requests.get(f"{api}/projects/{repo.id}/repository/tree").json()
+    deep = requests.get(
+        f"{api}/projects/{repo.id}/repository/tree", params={"path": ".gitlab", "recursive": "true"}
+    ).json()
+
+    assert [(e["type"], e["path"]) for e in root] == [("tree", ".gitlab"), ("blob", "a.md")]
+    assert [e["path"] for e in deep] == [".gitlab/issue_templates", ".gitlab/issue_templates/b.md"]
+    assert requests.get(f"{api}/projects/{empty.id}/repository/tree").status_code == 404
+    assert (
+        requests.get(f"{api}/projects/{repo.id}/repository/tree", params={"path": "nope"}).status_code == 404
+    )
+
+
+def test_required_token_is_checked(world: World, api: str) -> None:
+    world.gitlab_groups = ["platform"]
+    world.required_token = "t0ken"
+    assert requests.get(f"{api}/groups/platform").status_code == 401
+    assert requests.get(f"{api}/groups/platform", headers={"PRIVATE-TOKEN": "t0ken"}).status_code == 200
