@@ -49,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     console = Console(stderr=False)
+    if not console.is_terminal:  # piped: rich would assume 80 columns and fold every table cell
+        console = Console(stderr=False, width=160)
     errors = Console(stderr=True)
     try:
         settings = load_settings()

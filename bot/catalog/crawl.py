@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from bot.catalog import store
+from bot.catalog import issue_sync, store
 from bot.catalog.listing import unlisted_reason
 from bot.db.engine import session_scope
 from bot.db.models import CrawlCursor, CrawlRun, Project
@@ -35,8 +35,6 @@ from bot.forges.base import (
 
 log = logging.getLogger(__name__)
 
-# Overlap for the org-wide issue query: clocks of forge and bot differ, an issue must not slip by.
-ISSUE_QUERY_OVERLAP = timedelta(minutes=10)
 COMMIT_EVERY = 200  # rows per transaction while writing details: bounded memory, visible progress
 
 
@@ -103,7 +101,15 @@ class Crawler:
         self.sources = sources
         self.settings = settings
         self.now = now
-        self.progress = progress
+        self._report = progress
+        self._stage_base: dict[str, int] = {}
+
+    def progress(self, stage: str, done: int, total: int | None) -> None:
+        """Counts continue across sources, so one bar per stage covers the whole crawl."""
+        base = self._stage_base.get(stage, 0)
+        self._report(stage, base + done, None if total is None else base + total)
+        if total is not None and done == total:
+            self._stage_base[stage] = base + total
 
     def crawl(self, full: bool = False) -> CrawlSummary:
         started, clock = self.now(), time.monotonic()
@@ -161,9 +167,7 @@ class Crawler:
             if complete:
                 self._remove_missing(session, source, {s.forge_id for s in listing}, summary)
         failures = self._fetch_and_store(source, to_fetch, since, summary)
-        issues_ok = True
-        if since is not None:
-            issues_ok = self._refresh_issues(source, since, {s.forge_id for s in to_fetch}, summary)
+        issues_ok = self._sync_issues(source, since, summary)
         if complete and issues_ok and failures == 0:
             with session_scope(self.sessions) as session:
                 session.merge(CrawlCursor(source=source.key, last_success_at=started))
@@ -305,26 +309,22 @@ class Crawler:
             for repo, future in pending:
                 yield repo, future.result()
 
-    # -- issues of unchanged repositories ---------------------------------------------------------
-    def _refresh_issues(
-        self, source: Source, since: datetime, refetched: set[str], summary: CrawlSummary
-    ) -> bool:
-        labels = self.settings.good_first_issue_labels
+    # -- good-first-issues ------------------------------------------------------------------------
+    def _sync_issues(self, source: Source, since: datetime | None, summary: CrawlSummary) -> bool:
+        """Org-wide: all open ones on a first/full crawl, else the changes since the cursor."""
         try:
-            changes = list(source.forge.changed_issues(source.namespace, since - ISSUE_QUERY_OVERLAP))
-        except ForgeError as exc:
-            summary.errors.append(f"{source.key}: issue changes not read: {exc}")
+            issues = issue_sync.read_issues(source.forge, source.namespace, since)()
+        except ForgeError as exc:  # the catalog keeps the issues it had; the cursor stays put
+            summary.errors.append(f"{source.key}: good-first-issues not read: {exc}")
             return False
+        projects = _projects_of(source.forge).where(Project.namespace == source.namespace)
         with session_scope(self.sessions) as session:
-            query = _projects_of(source.forge).options(selectinload(Project.issues))
-            projects = {p.full_name: p for p in session.scalars(query)}
-            for issue in changes:
-                project = projects.get(issue.repo_full_name)
-                if project is None or project.forge_id in refetched:
-                    continue  # unknown repository, or its issues were just read in full
-                if store.apply_issue_change(project, issue, labels):
-                    summary.issues_updated += 1
-            self.progress("issues", len(changes), len(changes))
+            if since is None:
+                summary.issues_updated += issue_sync.replace_all_open(session, projects, issues)
+            else:
+                labels = self.settings.good_first_issue_labels
+                summary.issues_updated += issue_sync.apply_changes(session, projects, issues, labels)
+        self.progress("issues", len(issues), len(issues))
         return True
 
     def _rescore(self, forge: Forge) -> int:

@@ -58,7 +58,7 @@ def apply_summary(project: Project, summary: RepoSummary) -> None:
 
 
 def apply_details(session: Session, project: Project, details: RepoDetails, now: datetime) -> None:
-    """Everything one detail read produced: files, languages, commits, issues, contributions."""
+    """Everything one detail read produced: files, languages, commits, contributions."""
     apply_summary(project, details.summary)
     files = details.files
     project.subscribers = details.subscribers
@@ -81,7 +81,6 @@ def apply_details(session: Session, project: Project, details: RepoDetails, now:
     project.change_marker = details.summary.change_marker
     project.details_complete = True
     project.last_crawled_at = now
-    replace_open_issues(project, details.good_first_issues)
     record_contributions(session, project, details.merged_changes, details.reviews)
 
 

@@ -144,7 +144,6 @@ class RepoDetails:
     languages: dict[str, float]  # language -> share: bytes on GitHub, percent on GitLab
     weekly_commits: tuple[int, ...]  # last 13 weeks or more, oldest first; () when not fetched
     files: RepoFiles
-    good_first_issues: tuple[Issue, ...]
     merged_changes: tuple[MergedChange, ...]  # merged since `since` (or the look-back window)
     reviews: tuple[Review, ...]
 
@@ -195,6 +194,14 @@ class Forge(Protocol):
 
     def fetch_details(self, summary: RepoSummary, since: datetime | None) -> RepoDetails:
         """Read one repository. `since`: merged changes/reviews newer than this (None: full window)."""
+        ...
+
+    def open_good_first_issues(self, namespace: str) -> Iterator[Issue]:
+        """Every open issue (never a PR/MR) of the organisation/group carrying one of the configured
+        good-first-issue labels, read org-wide (a handful of requests, not one per repository).
+
+        Raises ForgeError if it cannot read them all: the crawl then keeps what it had.
+        """
         ...
 
     def changed_issues(self, namespace: str, since: datetime) -> Iterator[Issue]:

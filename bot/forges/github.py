@@ -9,9 +9,11 @@ JSON is mapped to `base.py` dataclasses by `github_records.py`.
 
 Requests per repository (`fetch_details`): the repository (subscribers), languages, commit
 participation (skipped when idle for 13 weeks), one recursive tree, then only the files the tree
-shows (README, innersource.json, CODEOWNERS; workflows only while secret scanning is unknown),
-open issues when there are any, and closed pull requests only when something was pushed in the
-window. Empty repositories skip everything that reads the tree.
+shows (README, innersource.json, CODEOWNERS), and closed pull requests only when something was
+pushed in the window. Empty repositories skip everything that reads the tree. Whether a workflow
+runs gitleaks or trufflehog comes from one code search per scanner and organisation, made once
+per instance (workflow files are read only if that search fails). Good-first-issues are read
+organisation-wide by issue search (`open_good_first_issues`), never per repository.
 """
 
 from __future__ import annotations
@@ -19,16 +21,18 @@ from __future__ import annotations
 import base64
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 from github import Auth, Github
 
 from bot.forges import files as repo_files
 from bot.forges import github_records as records
+from bot.forges import github_search as search
 from bot.forges.base import (
     ConditionalCache,
     ForgeError,
@@ -48,8 +52,7 @@ log = logging.getLogger(__name__)
 _PARTICIPATION_WINDOW = timedelta(days=91)  # older pushes: 13 idle weeks, no request needed
 _IDLE_WEEKS = (0,) * 13
 _MAX_WORKFLOWS = 10  # bounds the cost of a repository with dozens of workflows
-_SEARCH_CAP = 1000  # GitHub search returns at most this many results per query
-_STAMP = "%Y-%m-%dT%H:%M:%SZ"
+_SCANNERS = ("gitleaks", "trufflehog")  # what `files.workflow_runs_secret_scanner` looks for
 _SCANNER_NAME = re.compile(r"secret|leak|truffle|scan|security", re.IGNORECASE)
 
 
@@ -89,6 +92,9 @@ class GitHubForge:
         self._cache = cache
         self._now = now
         self._lookback = timedelta(days=lookback_days)
+        # Org (lower-cased) -> repository -> workflows naming a scanner; None: search failed.
+        self._scanning_workflows: dict[str, dict[str, set[str]] | None] = {}
+        self._scanning_lock = threading.Lock()
         self._http = Transport(self._send, self.stats, token)
         retry = RetryPolicy(
             on_retry=self._http.on_retry,
@@ -168,7 +174,6 @@ class GitHubForge:
             languages={str(name): float(size) for name, size in languages.items()},
             weekly_commits=self._weekly_commits(summary, base),
             files=RepoFiles() if summary.empty else self._files(summary, base, scanning),
-            good_first_issues=self._good_first_issues(summary, base),
             merged_changes=changes,
             reviews=reviews,
         )
@@ -208,10 +213,7 @@ class GitHubForge:
         )
         # Secret scanning enabled on the repository already counts; else look for a scanner in CI.
         detected = bool(scanning if scanning is not None else summary.secret_scanning)
-        for path in () if detected else _likely_scanners_first(facts.workflow_paths)[:_MAX_WORKFLOWS]:
-            if repo_files.workflow_runs_secret_scanner(self._text(base, path) or ""):
-                detected = True
-                break
+        detected = detected or (bool(facts.workflow_paths) and self._ci_scans(summary, base, facts))
         return RepoFiles(
             readme_path=facts.readme_path,
             readme_text=repo_files.readme_excerpt(readme) if readme is not None else None,
@@ -225,17 +227,34 @@ class GitHubForge:
             innersource_error=problem,
         )
 
-    def _good_first_issues(self, summary: RepoSummary, base: str) -> tuple[Issue, ...]:
-        if summary.open_issues <= 0 or not self._labels:
-            return ()
-        found = []
-        for item in self._http.items(f"{base}/issues?state=open&per_page=100"):
-            labels = {name.lower() for name in records.label_names(item)}
-            if not records.is_pull_request(item) and labels & self._labels:
-                found.append(
-                    records.issue(item, repo_forge_id=summary.forge_id, repo_full_name=summary.full_name)
-                )
-        return tuple(found)
+    def _ci_scans(self, summary: RepoSummary, base: str, facts: repo_files.TreeFacts) -> bool:
+        """Whether one of the repository's workflows runs gitleaks or trufflehog."""
+        found = self._workflows_naming_scanners(summary.namespace)
+        if found is not None:
+            # Only workflows the tree still has count: the search index may lag behind a deletion.
+            return not found.get(summary.full_name.lower(), set()).isdisjoint(facts.workflow_paths)
+        for path in _likely_scanners_first(facts.workflow_paths)[:_MAX_WORKFLOWS]:
+            if repo_files.workflow_runs_secret_scanner(self._text(base, path) or ""):
+                return True
+        return False
+
+    def _workflows_naming_scanners(self, org: str) -> dict[str, set[str]] | None:
+        """The org's code search result, made on first use; None when it could not be trusted.
+
+        The lock makes the ~8 crawl threads wait for one search instead of each sending their own
+        (code search allows 10 requests a minute); it is held only while the first one runs.
+        """
+        with self._scanning_lock:
+            if org.lower() not in self._scanning_workflows:
+                try:
+                    found = search.workflows_mentioning(self._http, self._api, org, _SCANNERS)
+                except ForgeError as exc:
+                    log.warning(
+                        "github code search failed, reading workflow files instead: org=%s: %s", org, exc
+                    )
+                    found = None
+                self._scanning_workflows[org.lower()] = found
+            return self._scanning_workflows[org.lower()]
 
     def _merged_changes(
         self, summary: RepoSummary, base: str, since: datetime | None
@@ -260,31 +279,24 @@ class GitHubForge:
                 reviews += [review] if review is not None else []
         return tuple(changes), tuple(reviews)
 
-    # -- organisation-wide issue changes -----------------------------------------------------------
-    def changed_issues(self, namespace: str, since: datetime) -> Iterator[Issue]:
-        yield from self._search_issues(namespace, since.astimezone(UTC).replace(microsecond=0), None)
+    # -- organisation-wide issue reads -------------------------------------------------------------
+    def open_good_first_issues(self, namespace: str) -> Iterator[Issue]:
+        """One issue search per label (REST search documents no OR of quoted label names); an
+        issue carrying two of the labels is found twice and yielded once."""
+        seen: set[str] = set()
+        for label in sorted(self._labels):
+            query = f"org:{namespace} is:issue is:open {search.label_qualifier(label)}"
+            for issue in self._search_issues(query, "created", search.EARLIEST):
+                if issue.forge_id not in seen:
+                    seen.add(issue.forge_id)
+                    yield issue
 
-    def _search_issues(self, org: str, start: datetime, end: datetime | None) -> Iterator[Issue]:
-        """Issues updated in [start, end] (end None: open-ended), split while over the search cap."""
-        window = f">={start:{_STAMP}}" if end is None else f"{start:{_STAMP}}..{end:{_STAMP}}"
-        params = {
-            "q": f"org:{org} is:issue updated:{window}",
-            "sort": "updated",
-            "order": "asc",
-            "per_page": "100",
-        }
-        for page, reply in enumerate(self._http.pages(f"{self._api}/search/issues?{urlencode(params)}")):
-            data = reply.data if isinstance(reply.data, dict) else {}
-            upper = end or max(self._now(), start + timedelta(seconds=2))
-            over_cap = page == 0 and int(data.get("total_count") or 0) > _SEARCH_CAP
-            if over_cap and upper - start < timedelta(seconds=2):
-                log.warning("github search over 1000 results within one second: org=%s at=%s", org, start)
-            elif over_cap:
-                middle = (start + (upper - start) / 2).replace(microsecond=0)
-                yield from self._search_issues(org, start, middle)
-                yield from self._search_issues(org, middle + timedelta(seconds=1), end)
-                return
-            for item in data.get("items") or ():
-                if not records.is_pull_request(item):
-                    full_name = records.repo_full_name_of(str(item.get("repository_url") or ""))
-                    yield records.issue(item, repo_forge_id="", repo_full_name=full_name)
+    def changed_issues(self, namespace: str, since: datetime) -> Iterator[Issue]:
+        start = since.astimezone(UTC).replace(microsecond=0)
+        yield from self._search_issues(f"org:{namespace} is:issue", "updated", start)
+
+    def _search_issues(self, query: str, field: str, start: datetime) -> Iterator[Issue]:
+        try:
+            yield from search.issues(self._http, self._api, query, field, (start, None), self._now)
+        except (KeyError, TypeError, ValueError) as exc:  # an answer not shaped like GitHub's
+            raise ForgeError(f"GitHub issue search {query!r}: unexpected answer ({exc!r})") from None

@@ -41,6 +41,7 @@ _RETRIED_STATUSES = (202, 403, 429, *range(500, 600))
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
 _KINDS = (  # first match wins: the kind a request is counted under in RequestStats.by_kind
     (re.compile(r"/orgs/[^/]+/repos"), "list"),
+    (re.compile(r"/search/code"), "code_search"),  # a bucket of its own: 10 a minute
     (re.compile(r"/search/"), "search"),
     (re.compile(r"/pulls/\d+/reviews"), "reviews"),
     (re.compile(r"/pulls"), "pulls"),

@@ -2,8 +2,9 @@
 
 Reads a group's projects (subgroups included) and, per project, a handful of requests: languages,
 the root tree (plus `.gitlab/`, and `docs/` only when needed), the few files the catalog opens,
-recent commits, open good-first-issues and merged MRs with their approvals. Retries, rate limits
-and request counting live in the transport (gitlab_transport.py) beneath the client.
+recent commits and merged MRs with their approvals. Open good-first-issues are read group-wide,
+one query per configured label, never per project. Retries, rate limits and request counting live
+in the transport (gitlab_transport.py) beneath the client.
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ class GitLabForge:
         self.stats = RequestStats()
         self._now = now
         self._labels = {label.casefold() for label in good_first_issue_labels}
+        # Spellings as configured, for the queries (GitLab matches label titles exactly); only
+        # exact repeats are dropped, since "Help wanted" and "help wanted" are two GitLab labels.
+        self._label_names = tuple(dict.fromkeys(label for label in good_first_issue_labels if label))
         self._lookback = timedelta(days=lookback_days)
         adapter_options: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
         adapter = GuardedAdapter(
@@ -104,6 +108,31 @@ class GitLabForge:
         except ForgeError as exc:
             raise ListingIncomplete(str(exc)) from exc
 
+    def open_good_first_issues(self, namespace: str) -> Iterator[Issue]:
+        """Open issues of the group (subgroups included) with a configured label.
+
+        Costs one request per label and page: one query per label because GitLab's `labels=a,b`
+        means *all* of them. GitLab compares label titles exactly (case-sensitively, see its
+        Issuables::LabelFilter), so an issue labelled "Good First Issue" is not returned for a
+        configured "good first issue": configure each spelling in use to catch it. The group
+        endpoint leaves archived projects out, which the catalog does not list anyway.
+        """
+        group = self._gl.groups.get(namespace, lazy=True)
+        seen: set[str] = set()
+        with self._translated(f"reading good-first-issues of group {namespace}"):
+            for label in self._label_names:
+                # GitLab splits `labels=` on commas, so a label with a comma in its title cannot be
+                # asked for on its own; the has_label check below then drops what comes back.
+                pages = group.issues.list(state="opened", scope="all", labels=[label], iterator=True)
+                for item in pages:
+                    found = mapping.issue(item.attributes)
+                    # Same rule as everywhere else (case-insensitive), and each issue once even
+                    # when it carries two configured labels or offset paging repeats it.
+                    if found.forge_id in seen or not mapping.has_label(found, self._labels):
+                        continue
+                    seen.add(found.forge_id)
+                    yield found
+
     def changed_issues(self, namespace: str, since: datetime) -> Iterator[Issue]:
         group = self._gl.groups.get(namespace, lazy=True)
         with self._translated(f"reading issues of group {namespace}"):
@@ -135,7 +164,6 @@ class GitLabForge:
                 if has_content
                 else (0,) * mapping.WEEKS,
                 files=repo_files,
-                good_first_issues=self._good_first_issues(project, summary),
                 merged_changes=tuple(changes),
                 reviews=tuple(reviews),
             )
@@ -204,15 +232,6 @@ class GitLabForge:
             if len(times) >= MAX_COMMIT_PAGES * 100:
                 break  # older weeks then undercount, but the score is saturated long before
         return mapping.weekly_counts(times, now)
-
-    def _good_first_issues(self, project: Project, summary: RepoSummary) -> tuple[Issue, ...]:
-        if summary.open_issues <= 0 or not self._labels:
-            return ()
-        # One request for all open issues: GitLab's `labels=` filter means *all* of the labels,
-        # so asking per label would cost a request per configured label instead.
-        pages = project.issues.list(state="opened", iterator=True)
-        found = (mapping.issue(i.attributes, summary.full_name) for i in pages)
-        return tuple(i for i in found if mapping.has_label(i, self._labels))
 
     def _merged(
         self, project: Project, summary: RepoSummary, since: datetime | None

@@ -2,9 +2,10 @@
 
 It answers the endpoints the GitHub adapter reads (`github_endpoints.py`, in the shapes of the
 `github_*shapes` modules) with GitHub's behaviours that clients must cope with: `Link` pagination,
-weak ETags and 304 answers to `If-None-Match`, `x-ratelimit-*` headers, 202 while statistics are
-computed, 409 for empty repositories, pull requests inside issue lists, the 1,000-result cap of
-search, 401 for a bad token. This module routes, authenticates, and adds ETags and rate headers.
+weak ETags and 304 answers to `If-None-Match`, `x-ratelimit-*` headers (code search counted in its
+own bucket), 202 while statistics are computed, 409 for empty repositories, pull requests inside
+issue lists, the 1,000-result cap of search, 401 for a bad token. This module routes,
+authenticates, and adds ETags and rate headers.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from bot.sandbox import github_shapes as shapes
 from bot.sandbox.server import Request, Response
 from bot.sandbox.world import FakeRepo, World
 
-_LIMITS = {"core": 5000, "search": 30}  # requests per window, as for a token on github.com
-_WINDOWS = {"core": 3600, "search": 60}  # seconds
+# Requests per window (seconds), as for a token on github.com; code search has its own, smaller one.
+_LIMITS = {"core": 5000, "search": 30, "code_search": 10}
+_WINDOWS = {"core": 3600, "search": 60, "code_search": 60}
 
 # Per World and resource: (reset of the current window, requests charged in it). The fake only
 # reports the limit in headers; exhausting it is simulated with injected faults.
@@ -77,6 +79,8 @@ def _route(world: World, request: Request) -> Response:
         return _rate_limit(world)
     if request.path == "/search/issues":
         return endpoints.search_issues(world, request)
+    if request.path == "/search/code":
+        return endpoints.search_code(world, request)
     if match := _ORG_REPOS.match(request.path):
         return endpoints.org_repos(world, request, unquote(match["org"]))
     for pattern, endpoint in _REPO_ROUTES:
@@ -113,6 +117,13 @@ def _rate(world: World, resource: str, *, charge: bool) -> dict[str, int]:
     return {"limit": limit, "remaining": max(limit - used, 0), "reset": reset, "used": used}
 
 
+def _resource(path: str) -> str:
+    """The rate-limit bucket GitHub charges (its `x-ratelimit-resource` header)."""
+    if path == "/search/code":
+        return "code_search"
+    return "search" if path.startswith("/search/") else "core"
+
+
 def _etag(response: Response) -> str:
     # The Link header is part of the page: a new last page must invalidate the one before it.
     digest = hashlib.sha256(response.encoded() + response.headers.get("Link", "").encode())
@@ -120,7 +131,7 @@ def _etag(response: Response) -> str:
 
 
 def handle(world: World, request: Request) -> Response:
-    resource = "search" if request.path.startswith("/search/") else "core"
+    resource = _resource(request.path)
     if not _authorised(world, request):
         response = endpoints.error(401, "Bad credentials")
     else:

@@ -2,7 +2,7 @@
 
 Each returns a `Response` in GitHub's shape (see the `github_*shapes` modules) with GitHub's
 behaviours: `Link` pagination with absolute URLs, 409 for empty repositories, 202 while statistics
-are computed, pull requests inside issue lists, and search capped at 1,000 results.
+are computed, pull requests inside issue lists, and search (issues, code) capped at 1,000 results.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from itertools import chain
 from typing import Any
 from urllib.parse import urlencode
 
+from bot.sandbox import github_code_search, github_search
 from bot.sandbox import github_git_shapes as git
 from bot.sandbox import github_issue_shapes as activity
-from bot.sandbox import github_search
 from bot.sandbox import github_shapes as shapes
 from bot.sandbox.server import Request, Response
 from bot.sandbox.world import FakePull, FakeRepo, World
@@ -200,18 +200,42 @@ def search_issues(world: World, request: Request) -> Response:
     key = github_search.sort_key(request.query.get("sort", "created"))
     descending = request.query.get("order", "desc") == "desc"
     matches.sort(key=lambda pair: (key(pair[1]), pair[1].id), reverse=descending)
+
+    def render(pair: tuple[FakeRepo, Any]) -> Any:
+        repo, item = pair
+        shape = activity.pull_as_issue_json if isinstance(item, FakePull) else activity.issue_json
+        return {**shape(world, repo, item, request.base_url), "score": 1.0}
+
+    return _search_results(request, matches, render, {"search_type": "lexical"})
+
+
+def search_code(world: World, request: Request) -> Response:
+    try:
+        query = github_code_search.parse(request.query.get("q", ""))
+    except github_code_search.QueryError as exc:
+        return error(422, f"Validation Failed: {exc}")
+
+    def render(pair: tuple[FakeRepo, str]) -> Any:
+        return github_code_search.item_json(world, pair[0], pair[1], request.base_url)
+
+    return _search_results(request, github_code_search.search(world, query), render)
+
+
+def _search_results(
+    request: Request,
+    matches: Sequence[Any],
+    render: Callable[[Any], Any],
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    """A page of search results: total_count tells all matches, but pages end at the 1,000th."""
     per_page = min(max(_int(request.query.get("per_page"), 30), 1), 100)
     if (max(_int(request.query.get("page"), 1), 1) - 1) * per_page >= SEARCH_CAP:
         return error(422, "Only the first 1000 search results are available")
     page, link = _paginate(request, matches, available=SEARCH_CAP)
-    items = []
-    for repo, item in page:
-        render = activity.pull_as_issue_json if isinstance(item, FakePull) else activity.issue_json
-        items.append({**render(world, repo, item, request.base_url), "score": 1.0})
     body = {
         "total_count": len(matches),
         "incomplete_results": False,
-        "items": items,
-        "search_type": "lexical",
+        "items": [render(match) for match in page],
+        **(extra or {}),
     }
     return Response(200, body, {"Link": link} if link else {})

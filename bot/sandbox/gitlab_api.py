@@ -206,8 +206,9 @@ def _issues(world: World, request: Request, found: list[tuple[FakeRepo, FakeIssu
     state = request.query.get("state", "all")
     if state in ("opened", "closed"):
         found = [(r, i) for r, i in found if (i.state == "open") == (state == "opened")]
+    # labels= means *all* of them, each matched exactly (case-sensitively) as GitLab matches titles.
     wanted = [w for w in request.query.get("labels", "").split(",") if w]
-    found = [(r, i) for r, i in found if all(w in i.labels for w in wanted)]  # labels= means all of them
+    found = [(r, i) for r, i in found if all(w in i.labels for w in wanted)]
     found = _window(request, found, lambda i: i[1].updated_at, lambda i: i[1].created_at)
     keys: dict[str, Callable[[tuple[FakeRepo, FakeIssue]], Any]] = {
         "created_at": lambda ri: (ri[1].created_at, ri[1].id),

@@ -280,3 +280,20 @@ def test_export_for_the_sap_portal(crawl_core: Core) -> None:
 
 def aurora_score(core: Core) -> int:
     return _listed(core)["acme/aurora"].activity_score
+
+
+def test_failing_issue_read_keeps_the_issues_it_had(crawl_core: Core, org: World, clock: Clock) -> None:
+    _crawl(crawl_core)
+    clock.now = NOW + timedelta(hours=1)
+    org.inject(Fault("github", "/search/issues", 502, times=1000))
+    summary = _crawl(crawl_core, full=True)
+    assert any("good-first-issues not read" in error for error in summary.errors)
+    aurora = _listed(crawl_core)["acme/aurora"]
+    assert [i.title for i in aurora.issues if i.state == "open"] == ["Add dark-mode tokens"]
+    with session_scope(crawl_core.sessions) as session:
+        cursor = session.get(CrawlCursor, f"github:{_github_host(crawl_core)}:acme")
+        assert cursor is not None and cursor.last_success_at == NOW
+
+
+def _github_host(core: Core) -> str:
+    return core.settings.github_api_url.split("://", 1)[1].split("/", 1)[0]

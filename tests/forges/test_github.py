@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -94,6 +95,11 @@ def paths(world: World, contains: str = "") -> list[str]:
     return [r.path for r in world.requests("github", contains)]
 
 
+def search_queries(world: World, kind: str = "issues") -> list[str]:
+    """The `q` of each search request sent."""
+    return [parse_qs(urlsplit(p).query)["q"][0] for p in paths(world, f"/search/{kind}?")]
+
+
 def statuses(world: World, contains: str) -> list[int]:
     return [r.status for r in world.requests("github", contains)]
 
@@ -173,9 +179,6 @@ def test_fetch_details_reads_what_the_catalog_needs(acme: World, forge: GitHubFo
             ".github/workflows/leaks.yml": "uses: gitleaks/gitleaks-action@v2",
         },
     )
-    acme.add_issue(aurora, "Docs typo", "bob", ["Good First Issue"])
-    acme.add_issue(aurora, "Crash", "bob", ["bug"])
-    acme.add_pull(aurora, "Labelled PR", "dave", labels=["good first issue"])
     merged = acme.add_pull(aurora, "Add tokens", "carol", state="merged", created_at=NOW - timedelta(days=3))
     acme.add_pull(aurora, "Bump", "dependabot[bot]", state="merged", created_at=NOW - timedelta(days=4))
     acme.add_review(merged, "alice", "APPROVED")
@@ -192,33 +195,35 @@ def test_fetch_details_reads_what_the_catalog_needs(acme: World, forge: GitHubFo
     assert details.files.license_path == "LICENSE"
     assert details.files.innersource == {"title": "Aurora", "maintainers": ["alice"]}
     assert details.files.issue_template and details.files.change_template
-    assert details.files.secret_detection  # the gitleaks workflow, read first for its name
-    assert [(i.title, i.labels) for i in details.good_first_issues] == [("Docs typo", ("Good First Issue",))]
+    assert details.files.secret_detection  # the gitleaks workflow, found by code search
     assert {(c.title, c.author_is_bot) for c in details.merged_changes} == {
         ("Add tokens", False),
         ("Bump", True),
     }
     assert [(r.reviewer, r.change_number) for r in details.reviews] == [("alice", merged.number)]
-    assert paths(acme, "/contents/.github/workflows/") == [
-        "/repos/acme/aurora/contents/.github/workflows/leaks.yml"
-    ]
+    assert not paths(acme, "/issues") and not paths(acme, "/contents/.github/workflows/")
 
 
 def test_requests_are_counted_once_each_even_from_threads(acme: World, forge: GitHubForge) -> None:
     for i in range(24):
-        r = repo(acme, f"svc-{i}")
-        acme.add_issue(r, "Help", "bob", ["help wanted"])
+        repo(acme, f"svc-{i}", files={"README.md": "# svc", ".github/workflows/ci.yml": "run: make"})
     acme.inject(Fault("github", "/languages", 502, times=3))  # retried attempts count too
     summaries = list(forge.list_repositories("acme"))
 
     with ThreadPoolExecutor(8) as pool:
         details = list(pool.map(lambda s: forge.fetch_details(s, None), summaries))
 
-    assert all(len(d.good_first_issues) == 1 for d in details)
+    assert len(details) == 24 and not any(d.files.secret_detection for d in details)
     assert forge.stats.total == len(acme.requests("github")) == forge.stats.counted
     assert forge.stats.retries == 3
-    per_repo = ("repo", "languages", "stats", "tree", "contents", "issues", "pulls")  # contents: README
-    assert forge.stats.by_kind == {"list": 1, **dict.fromkeys(per_repo, 24), "languages": 24 + 3}
+    per_repo = ("repo", "languages", "stats", "tree", "contents", "pulls")  # contents: README
+    # One code search per scanner for the whole org, however many threads needed it at once.
+    assert forge.stats.by_kind == {
+        "list": 1,
+        **dict.fromkeys(per_repo, 24),
+        "languages": 24 + 3,
+        "code_search": 2,
+    }
 
 
 def test_empty_repository_reads_no_tree_or_contents(acme: World, forge: GitHubForge) -> None:
@@ -272,14 +277,12 @@ def test_stats_that_stay_202_give_up_after_the_retries(
 
 
 def test_idle_repository_skips_stats_and_pull_requests(acme: World, forge: GitHubForge) -> None:
-    old = repo(acme, "old", pushed_at=NOW - timedelta(days=200))
-    acme.add_issue(old, "Help", "bob", ["help wanted"])
+    repo(acme, "old", pushed_at=NOW - timedelta(days=200))
 
     details = forge.fetch_details(summary_of(forge, "old"), None)
 
     assert details.weekly_commits == (0,) * 13 and details.merged_changes == ()
     assert not paths(acme, "/stats/") and not paths(acme, "/pulls")
-    assert len(details.good_first_issues) == 1
 
 
 def test_merged_changes_stop_paging_at_the_window(acme: World, forge: GitHubForge) -> None:
@@ -424,6 +427,190 @@ def test_a_changed_repository_refreshes_only_its_page(
     assert listed["lib-120"].description == "now documented" and len(listed) == 250
 
 
+# -- secret scanners in CI, from code search ----------------------------------------------------
+SCANNED = {
+    "leaky": {".github/workflows/leaks.yml": "steps:\n  - uses: gitleaks/gitleaks-action@v2\n"},
+    "truffled": {".github/workflows/scan.yaml": "steps:\n  - run: trufflehog git file://. --fail\n"},
+    "plain": {".github/workflows/ci.yml": "steps:\n  - run: make test\n"},
+    "talker": {".github/workflows/ci.yml": "run: make", "docs/security.md": "Run gitleaks locally."},
+    "bare": {},
+}
+
+
+def crawl_secret_detection(forge: GitHubForge, world: World) -> dict[str, bool]:
+    for name, files in SCANNED.items():
+        repo(world, name, files={"README.md": f"# {name}", **files})
+    summaries = list(forge.list_repositories("acme"))
+    with ThreadPoolExecutor(8) as pool:
+        details = list(pool.map(lambda s: forge.fetch_details(s, None), summaries))
+    return {d.summary.name: d.files.secret_detection for d in details}
+
+
+def test_secret_detection_comes_from_code_search(acme: World, forge: GitHubForge) -> None:
+    flags = crawl_secret_detection(forge, acme)
+
+    # A mention outside .github/workflows (talker's docs) does not count.
+    assert flags == {"leaky": True, "truffled": True, "plain": False, "talker": False, "bare": False}
+    assert not paths(acme, "/contents/.github/workflows")
+    assert sorted(search_queries(acme, "code")) == [
+        "org:acme path:.github/workflows gitleaks",
+        "org:acme path:.github/workflows trufflehog",
+    ]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("github", "/search/code", 403, times=100),
+        Fault("github", "/search/code", 502, times=100),
+        Fault("github", "/search/code", 422, times=100),
+        Fault(
+            "github",
+            "/search/code",
+            200,
+            body='{"total_count": 1001, "incomplete_results": false, "items": []}',
+        ),
+        Fault(
+            "github", "/search/code", 200, body='{"total_count": 1, "incomplete_results": true, "items": []}'
+        ),
+    ],
+    ids=["403", "502", "422", "over-cap", "incomplete"],
+)
+def test_code_search_failing_falls_back_to_reading_workflows(
+    acme: World, forge: GitHubForge, fault: Fault, caplog: pytest.LogCaptureFixture
+) -> None:
+    acme.inject(fault)
+
+    flags = crawl_secret_detection(forge, acme)
+
+    assert flags == {"leaky": True, "truffled": True, "plain": False, "talker": False, "bare": False}
+    assert sorted(paths(acme, "/contents/.github/workflows")) == [
+        "/repos/acme/leaky/contents/.github/workflows/leaks.yml",
+        "/repos/acme/plain/contents/.github/workflows/ci.yml",
+        "/repos/acme/talker/contents/.github/workflows/ci.yml",
+        "/repos/acme/truffled/contents/.github/workflows/scan.yaml",
+    ]
+    assert len(paths(acme, "/search/code")) == (4 if fault.status == 502 else 1)  # tried once per org
+    warnings = [
+        r.message for r in caplog.records if r.name == "bot.forges.github" and r.levelname == "WARNING"
+    ]
+    assert len(warnings) == 1 and "code search failed" in warnings[0]  # once, not once per repository
+
+
+def test_code_search_hit_in_a_workflow_the_tree_no_longer_has_is_ignored(
+    acme: World, forge: GitHubForge, fake_forge: FakeForge
+) -> None:
+    repo(acme, "leaky", files={".github/workflows/leaks.yml": "uses: gitleaks"})
+    answer = requests.get(
+        f"{fake_forge.github_api_url}/search/code", params={"q": "org:acme gitleaks"}, timeout=5
+    )
+    repo(acme, "moved", files={".github/workflows/ci.yml": "run: make"})
+    stale = answer.json()
+    stale["items"][0]["repository"]["full_name"] = "acme/Moved"  # what the index still says
+    acme.inject(Fault("github", "gitleaks", 200, body=json.dumps(stale)))
+
+    flags = {
+        s.name: forge.fetch_details(s, None).files.secret_detection for s in forge.list_repositories("acme")
+    }
+
+    assert flags == {"leaky": False, "moved": False}  # the path is not in moved's tree
+    assert not paths(acme, "/contents/.github/workflows")
+
+
+# -- organisation-wide good-first-issues --------------------------------------------------------
+LABELS = ["good first issue", "good-first-issue", "Help Wanted"]
+
+
+def test_open_good_first_issues_are_read_org_wide(
+    acme: World, make_forge: Callable[..., GitHubForge]
+) -> None:
+    aurora, borealis = repo(acme, "aurora"), repo(acme, "borealis")
+    acme.add_issue(aurora, "Docs typo", "bob", ["Good First Issue"])  # labels match in any case
+    acme.add_issue(aurora, "Dashed", "bob", ["good-first-issue"])
+    acme.add_issue(borealis, "Helping", "bob", ["help wanted"], assignees=["carol"])
+    acme.add_issue(borealis, "Both", "bob", ["good first issue", "help wanted"])  # found twice, kept once
+    acme.add_issue(aurora, "Crash", "bob", ["bug"])
+    acme.add_issue(aurora, "Done", "bob", ["good first issue"], state="closed")
+    acme.add_pull(aurora, "Labelled PR", "dave", labels=["good first issue"])
+    acme.add_issue(acme.new_repo("github", "other", "x"), "Elsewhere", "bob", ["good first issue"])
+    forge = make_forge(good_first_issue_labels=LABELS)
+
+    found = list(forge.open_good_first_issues("acme"))
+
+    assert sorted((i.repo_full_name, i.title) for i in found) == [
+        ("acme/aurora", "Dashed"),
+        ("acme/aurora", "Docs typo"),
+        ("acme/borealis", "Both"),
+        ("acme/borealis", "Helping"),
+    ]
+    helping = next(i for i in found if i.title == "Helping")
+    assert (helping.state, helping.assignees, helping.labels) == ("open", ("carol",), ("help wanted",))
+    queries = search_queries(acme)
+    assert len(queries) == 3 and not paths(acme, "/repos/")
+    assert all("org:acme is:issue is:open" in q for q in queries)
+    assert {q.split("label:")[1].split(" created:")[0] for q in queries} == {
+        '"good first issue"',
+        "good-first-issue",
+        '"help wanted"',
+    }
+
+
+def test_pull_requests_inside_issue_search_results_are_skipped(
+    acme: World, make_forge: Callable[..., GitHubForge], fake_forge: FakeForge
+) -> None:
+    aurora = repo(acme, "aurora")
+    acme.add_issue(aurora, "Docs typo", "bob", ["good first issue"])
+    acme.add_pull(aurora, "Labelled PR", "dave", labels=["good first issue"])
+    # GitHub leaves PRs out for is:issue; the adapter does not rely on it.
+    q = 'org:acme label:"good first issue"'
+    answer = requests.get(f"{fake_forge.github_api_url}/search/issues", params={"q": q}, timeout=5)
+    assert {"pull_request" in i for i in answer.json()["items"]} == {True, False}
+    acme.inject(Fault("github", "/search/issues", 200, body=answer.text))
+
+    found = list(make_forge(good_first_issue_labels=["good first issue"]).open_good_first_issues("acme"))
+
+    assert [i.title for i in found] == ["Docs typo"]
+
+
+def test_open_good_first_issues_over_the_search_cap_are_split_by_creation(
+    acme: World, make_forge: Callable[..., GitHubForge]
+) -> None:
+    repos = [repo(acme, f"r{i}") for i in range(3)]
+    for n in range(1100):
+        created = NOW - timedelta(hours=7 * n + 1)  # spread over nine years
+        acme.add_issue(repos[n % 3], f"Issue {n}", "bob", ["good first issue"], created_at=created)
+    forge = make_forge(good_first_issue_labels=["good first issue"])
+
+    found = list(forge.open_good_first_issues("acme"))
+
+    assert len(found) == 1100 and len({i.forge_id for i in found}) == 1100
+    queries = search_queries(acme)
+    assert len(queries) > 12 and all("created:" in q for q in queries)  # windows under 1,000 each
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("github", "/search/issues", 502, times=100),
+        Fault(
+            "github",
+            "/search/issues",
+            200,
+            body='{"total_count": 5, "incomplete_results": true, "items": []}',
+        ),
+    ],
+    ids=["502", "incomplete"],
+)
+def test_good_first_issues_that_cannot_all_be_read_raise(
+    acme: World, forge: GitHubForge, fault: Fault
+) -> None:
+    repo(acme, "aurora")
+    acme.inject(fault)
+
+    with pytest.raises(ForgeError):
+        list(forge.open_good_first_issues("acme"))
+
+
 # -- organisation-wide issue changes ------------------------------------------------------------
 def test_changed_issues_skip_pull_requests(acme: World, forge: GitHubForge) -> None:
     aurora = repo(acme, "aurora")
@@ -436,7 +623,7 @@ def test_changed_issues_skip_pull_requests(acme: World, forge: GitHubForge) -> N
     found = list(forge.changed_issues("acme", NOW - timedelta(days=1)))
 
     assert [(i.title, i.repo_full_name, i.repo_forge_id) for i in found] == [("Fresh", "acme/aurora", "")]
-    assert "is:issue" in paths(acme, "/search/issues")[0].replace("%3A", ":")
+    assert search_queries(acme)[0].startswith("org:acme is:issue updated:>=")
 
 
 def test_changed_issues_split_the_window_above_the_search_cap(acme: World, forge: GitHubForge) -> None:

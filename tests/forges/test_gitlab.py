@@ -144,9 +144,7 @@ def test_details_of_a_well_kept_project(world: World, forge: GitLabForge) -> Non
             "src/api/main.py": "print()",
         },
     )
-    world.add_issue(repo, "Fix a typo", "bob", ["Good First Issue"])
-    world.add_issue(repo, "Rewrite", "bob", ["bug"])
-    world.add_issue(repo, "Done", "bob", ["help wanted"], state="closed")
+    world.add_issue(repo, "Fix a typo", "bob", ["good first issue"])
     merged = world.add_pull(repo, "Add consumer", "carol", state="merged", created_at=NOW - timedelta(days=4))
     world.add_review(merged, "alice")
     world.add_review(merged, "renovate-bot")
@@ -163,9 +161,6 @@ def test_details_of_a_well_kept_project(world: World, forge: GitLabForge) -> Non
     assert f.codeowners_text == "* @alice"
     assert f.issue_template and f.change_template and f.secret_detection
     assert f.innersource == {"title": "API", "maintainers": ["alice"]}
-    assert [i.title for i in details.good_first_issues] == ["Fix a typo"]
-    gfi = details.good_first_issues[0]
-    assert (gfi.state, gfi.repo_full_name, gfi.author, gfi.number) == ("open", "platform/api", "bob", 1)
     assert [(c.number, c.author, c.merged_at) for c in details.merged_changes] == [
         (merged.number, "carol", NOW - timedelta(days=4))
     ]
@@ -174,6 +169,7 @@ def test_details_of_a_well_kept_project(world: World, forge: GitLabForge) -> Non
         ("renovate-bot", True, "APPROVED"),
     }
     assert not any("/repository/tree" in p and "path=src" in p for p in paths(world))
+    assert not any("/issues" in p for p in paths(world))  # issues are read group-wide, not here
 
 
 def test_empty_repository_reads_no_tree_files_or_commits(world: World, forge: GitLabForge) -> None:
@@ -183,7 +179,7 @@ def test_empty_repository_reads_no_tree_files_or_commits(world: World, forge: Gi
 
     details = forge.fetch_details(summary, since=None)
 
-    assert paths(world) == []  # no open issues, no content: nothing to ask
+    assert paths(world) == []  # no content, no activity: nothing to ask
     assert details.weekly_commits == (0,) * 13
     assert details.files.readme_path is None and details.languages == {}
 
@@ -290,7 +286,8 @@ def test_inactive_project_asks_for_no_merge_requests(world: World, forge: GitLab
 
 
 def test_typical_project_costs_five_requests(world: World, forge: GitLabForge) -> None:
-    active_repo(world, "platform", "typical", weekly_commits=[3] * 52, languages={"Go": 10})
+    repo = active_repo(world, "platform", "typical", weekly_commits=[3] * 52, languages={"Go": 10})
+    world.add_issue(repo, "Welcome", "a", ["good first issue"])  # costs nothing here any more
     summary = summary_of(forge, "platform", "typical")
     listing = dict(forge.stats.by_kind)
 
@@ -301,6 +298,125 @@ def test_typical_project_costs_five_requests(world: World, forge: GitLabForge) -
 
 
 # -- group issues -----------------------------------------------------------------------------------
+def group_issue_requests(world: World) -> list[str]:
+    return [p for p in paths(world) if p.startswith("/groups/") and "/issues" in p]
+
+
+def test_good_first_issues_are_read_group_wide_with_subgroups(world: World, forge: GitLabForge) -> None:
+    api = active_repo(world, "platform", "api")
+    policies = active_repo(world, "platform/security", "policies")
+    other = active_repo(world, "marketing", "site")
+    typo = world.add_issue(api, "Fix a typo", "bob", ["good first issue"], assignees=["amy"])
+    docs = world.add_issue(policies, "Write docs", "cy", ["help wanted", "docs"])
+    world.add_issue(api, "Done", "bob", ["good first issue"], state="closed")
+    world.add_issue(policies, "Closed too", "bob", ["help wanted"], state="closed")
+    world.add_issue(api, "Rewrite", "bob", ["bug"])
+    world.add_issue(other, "Elsewhere", "bob", ["good first issue"])
+
+    found = {i.title: i for i in forge.open_good_first_issues("platform")}
+
+    assert set(found) == {"Fix a typo", "Write docs"}  # each label, no closed, no other group
+    gfi = found["Fix a typo"]
+    assert (gfi.forge_id, gfi.repo_forge_id, gfi.repo_full_name, gfi.number) == (
+        str(typo.id),
+        str(api.id),
+        "platform/api",
+        typo.number,
+    )
+    assert (gfi.state, gfi.author, gfi.assignees, gfi.labels) == (
+        "open",
+        "bob",
+        ("amy",),
+        ("good first issue",),
+    )
+    assert gfi.url.endswith(f"/platform/api/-/issues/{typo.number}")
+    sub = found["Write docs"]
+    assert (sub.repo_full_name, sub.repo_forge_id, sub.number) == (
+        "platform/security/policies",
+        str(policies.id),
+        docs.number,
+    )
+    asked = group_issue_requests(world)
+    assert len(asked) == 2 and all("state=opened" in p and "scope=all" in p for p in asked)
+    assert {p.split("labels=")[1].split("&")[0] for p in asked} == {"good+first+issue", "help+wanted"}
+
+
+def test_issue_with_two_configured_labels_appears_once(world: World, forge: GitLabForge) -> None:
+    repo = active_repo(world, "platform", "api")
+    world.add_issue(repo, "Both", "bob", ["help wanted", "good first issue"])
+    world.add_issue(repo, "One", "bob", ["help wanted"])
+
+    found = [i.title for i in forge.open_good_first_issues("platform")]
+
+    assert sorted(found) == ["Both", "One"]
+
+
+def test_good_first_issue_query_matches_label_case_as_gitlab_does(
+    world: World, make_forge: Callable[..., GitLabForge]
+) -> None:
+    repo = active_repo(world, "platform", "api")
+    world.add_issue(repo, "Capitalised", "bob", ["Good First Issue"])
+    world.add_issue(repo, "Exact", "bob", ["good first issue"])
+
+    one_spelling = make_forge(good_first_issue_labels=["good first issue"])
+    both = make_forge(good_first_issue_labels=["good first issue", "Good First Issue", "good first issue"])
+
+    # GitLab matches label titles exactly: each spelling in use has to be configured.
+    assert [i.title for i in one_spelling.open_good_first_issues("platform")] == ["Exact"]
+    world.clear_log()
+    assert sorted(i.title for i in both.open_good_first_issues("platform")) == ["Capitalised", "Exact"]
+    assert len(group_issue_requests(world)) == 2  # exact repeats are asked for once
+
+
+def test_good_first_issues_cost_one_request_per_label_and_page(world: World, forge: GitLabForge) -> None:
+    repos = [active_repo(world, "platform" if i % 2 else "platform/sub", f"p{i}") for i in range(6)]
+    for n in range(230):
+        world.add_issue(repos[n % 6], f"gfi {n}", "a", ["good first issue"])
+    for n in range(40):
+        world.add_issue(repos[n % 6], f"hw {n}", "a", ["help wanted"])
+    world.add_issue(repos[0], "closed", "a", ["good first issue"], state="closed")
+    world.clear_log()
+
+    found = list(forge.open_good_first_issues("platform"))
+
+    assert len(found) == len({i.forge_id for i in found}) == 270
+    assert forge.stats.by_kind == {"group_issues": 3 + 1}  # (labels x pages): 230 -> 3, 40 -> 1
+    assert len(group_issue_requests(world)) == forge.stats.total == 4
+
+
+def test_no_configured_labels_asks_for_nothing(world: World, make_forge: Callable[..., GitLabForge]) -> None:
+    world.add_issue(active_repo(world, "platform", "api"), "x", "a", ["good first issue"])
+    assert list(make_forge(good_first_issue_labels=[]).open_good_first_issues("platform")) == []
+    assert paths(world) == []
+
+
+def test_good_first_issues_that_keep_failing_raise_forge_error(
+    world: World, forge: GitLabForge, sleeps: Sleeps
+) -> None:
+    world.add_issue(active_repo(world, "platform", "api"), "x", "a", ["good first issue"])
+    world.inject(Fault(forge="gitlab", path_contains="/groups/platform/issues", status=502, times=50))
+
+    with pytest.raises(ForgeError, match=r"good-first-issues of group platform.*502") as raised:
+        list(forge.open_good_first_issues("platform"))
+
+    assert not isinstance(raised.value, (RateLimited, ListingIncomplete))
+    assert [r.status for r in world.requests(forge="gitlab")] == [502] * 4  # first try + 3 retries
+    assert sleeps == [0.5, 1.0, 2.0]
+
+
+def test_a_failing_second_page_raises_after_the_first(world: World, forge: GitLabForge) -> None:
+    repo = active_repo(world, "platform", "api")
+    for n in range(150):
+        world.add_issue(repo, f"gfi {n}", "a", ["good first issue"])
+    world.inject(Fault(forge="gitlab", path_contains="page=2", status=503, times=50))
+
+    read: list[str] = []
+    with pytest.raises(ForgeError, match="503"):
+        read.extend(i.title for i in forge.open_good_first_issues("platform"))
+
+    assert len(read) == 100  # what was read is yielded; the caller decides it is not complete
+
+
 def test_changed_issues_cover_subgroups_and_every_state(world: World, forge: GitLabForge) -> None:
     api = active_repo(world, "platform", "api")
     policies = active_repo(world, "platform/security", "policies")

@@ -1,5 +1,5 @@
 """The fake GitHub answers in GitHub's shapes: each endpoint it serves, validated against the
-response schema of GitHub's own OpenAPI description (../shared/data/github/openapi)."""
+response schema of GitHub's own OpenAPI description (tests/data/github/api.github.com.json.gz)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from tests.conftest import NOW
 
 pytestmark = pytest.mark.integration
 
-SPEC = Path(__file__).resolve().parents[3] / "shared/data/github/openapi/api.github.com.json.gz"
+SPEC = Path(__file__).resolve().parents[1] / "data/github/api.github.com.json.gz"
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
@@ -98,6 +98,7 @@ def aurora(world: World) -> FakeRepo:
             "README.md": "# Aurora\n" + "design tokens " * 50,
             "docs/guide.md": "Guide",
             ".github/workflows/ci.yml": "on: push",
+            ".github/workflows/leaks.yml": "steps:\n  - uses: gitleaks/gitleaks-action@v2\n",
         },
     )
     world.add_issue(repo, "Docs typo", "bob", ["good first issue"], assignees=["alice"])
@@ -128,6 +129,8 @@ ENDPOINTS = [
     ("/repos/{owner}/{repo}/pulls", "/repos/acme/aurora/pulls", {"state": "all"}),
     ("/repos/{owner}/{repo}/pulls/{pull_number}/reviews", "/repos/acme/aurora/pulls/4/reviews", {}),
     ("/search/issues", "/search/issues", {"q": "org:acme updated:>=2026-01-01"}),
+    ("/search/issues", "/search/issues", {"q": 'org:acme is:issue is:open label:"good first issue"'}),
+    ("/search/code", "/search/code", {"q": "org:acme path:.github/workflows gitleaks"}),
     ("/rate_limit", "/rate_limit", {}),
 ]
 
@@ -150,6 +153,7 @@ def test_answers_match_githubs_openapi_description(
         ("/repos/{owner}/{repo}", "/repos/acme/nothing", "404"),
         ("/repos/{owner}/{repo}/git/trees/{tree_sha}", "/repos/acme/blank/git/trees/main", "409"),
         ("/repos/{owner}/{repo}/contents/{path}", "/repos/acme/aurora/contents/NOPE.md", "404"),
+        ("/search/code", "/search/code?q=org:acme+path:.github", "422"),  # no search term
     ],
 )
 def test_errors_match_githubs_openapi_description(

@@ -83,3 +83,32 @@ def test_required_token_is_checked(world: World, api: str) -> None:
     world.required_token = "t0ken"
     assert requests.get(f"{api}/groups/platform").status_code == 401
     assert requests.get(f"{api}/groups/platform", headers={"PRIVATE-TOKEN": "t0ken"}).status_code == 200
+
+
+def test_group_issues_filter_by_all_labels_exactly_with_state_and_pages(world: World, api: str) -> None:
+    top = world.new_repo("gitlab", "platform", "api")
+    sub = world.new_repo("gitlab", "platform/security", "policies")
+    old = world.new_repo("gitlab", "platform", "old", archived=True)
+    for n in range(130):
+        world.add_issue(top if n % 2 else sub, f"gfi {n}", "a", ["good first issue"])
+    both = world.add_issue(sub, "both", "a", ["good first issue", "help wanted"])
+    world.add_issue(top, "closed", "a", ["good first issue"], state="closed")
+    world.add_issue(top, "capitalised", "a", ["Good First Issue"])
+    world.add_issue(old, "archived project", "a", ["good first issue"])
+    url = f"{api}/groups/platform/issues"
+    query: dict[str, str | int] = {
+        "state": "opened",
+        "scope": "all",
+        "labels": "good first issue",
+        "per_page": 100,
+    }
+
+    first = requests.get(url, params=query)
+    second = requests.get(first.links["next"]["url"])
+    all_of = requests.get(url, params={**query, "labels": "good first issue,help wanted"}).json()
+
+    assert (first.headers["X-Total"], first.headers["X-Total-Pages"]) == ("131", "2")
+    titles = {i["title"] for i in first.json() + second.json()}
+    assert len(titles) == 131 and "both" in titles  # subgroups in; closed, case variants, archived out
+    assert {i["state"] for i in first.json()} == {"opened"}
+    assert [i["id"] for i in all_of] == [both.id]  # a comma list means all of the labels
