@@ -19,7 +19,7 @@ from bot.db.models import Project
 STAGES = {
     "list": "Listing repositories",
     "details": "Reading changed repositories",
-    "issues": "Issue changes",
+    "issues": "Good-first-issues",
 }
 
 

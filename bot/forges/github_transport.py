@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,6 +31,7 @@ from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import RequestHistory, Retry
 
 from bot.forges.base import ForgeError, RateLimited, RequestStats
+from bot.forges.retry_after import retry_after_seconds
 
 # Sends a GET (url, extra headers) through the client: (status, lower-cased headers, body).
 Send = Callable[[str, dict[str, str] | None], tuple[int, dict[str, Any], str]]
@@ -66,13 +66,9 @@ def rate_limit_wait(headers: Mapping[str, str], wall_clock: float) -> tuple[floa
     """
     retry_after = headers.get("retry-after")
     if retry_after:
-        try:
-            seconds = max(float(retry_after), 0.0)
-        except ValueError:
-            try:
-                seconds = max(parsedate_to_datetime(retry_after).timestamp() - wall_clock, 0.0)
-            except (TypeError, ValueError):
-                seconds = 60.0  # unreadable: GitHub's advice for secondary limits is a minute
+        seconds = retry_after_seconds(retry_after, wall_clock)
+        if seconds is None:
+            seconds = 60.0  # unreadable: GitHub's advice for secondary limits is a minute
         return seconds, datetime.fromtimestamp(wall_clock + seconds, UTC)
     reset = headers.get("x-ratelimit-reset", "")
     if headers.get("x-ratelimit-remaining") == "0" and reset.isdigit():

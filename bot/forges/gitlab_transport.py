@@ -15,13 +15,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from bot.forges.base import RateLimited, RequestStats
+from bot.forges.retry_after import retry_after_seconds
 
 _KINDS = (  # first match wins: the kind a request is counted under in RequestStats.by_kind
     (re.compile(r"/merge_requests/[^/]+/approvals"), "approvals"),
@@ -45,13 +45,9 @@ def wait_seconds(headers: Mapping[str, str], wall_clock: float) -> float | None:
     """How long a 429 asks us to wait: Retry-After (seconds or HTTP date), else RateLimit-Reset."""
     retry_after = headers.get("Retry-After")
     if retry_after:
-        try:
-            return max(float(retry_after), 0.0)
-        except ValueError:
-            try:
-                return max(parsedate_to_datetime(retry_after).timestamp() - wall_clock, 0.0)
-            except (TypeError, ValueError):
-                pass
+        seconds = retry_after_seconds(retry_after, wall_clock)
+        if seconds is not None:
+            return seconds
     reset = headers.get("RateLimit-Reset")  # Unix time at which the quota refills
     if reset:
         try:
