@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.catalog.crawl import Crawler, CrawlSettings, Progress, Source
+from bot.catalog.crawl import Crawler, CrawlSettings, Progress, Source, no_progress
 from bot.catalog.http_cache import DbConditionalCache
 from bot.config import Settings
 from bot.db.engine import make_engine, session_factory, upgrade
@@ -85,6 +85,4 @@ def build_crawler(core: Core, progress: Progress | None = None) -> Crawler:
         readiness_threshold=settings.readiness_threshold,
         workers=settings.crawl_workers,
     )
-    if progress is None:
-        return Crawler(core.sessions, build_sources(core), crawl_settings, core.now)
-    return Crawler(core.sessions, build_sources(core), crawl_settings, core.now, progress)
+    return Crawler(core.sessions, build_sources(core), crawl_settings, core.now, progress or no_progress)

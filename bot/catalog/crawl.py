@@ -84,7 +84,7 @@ class CrawlSummary:
 Progress = Callable[[str, int, int | None], None]
 
 
-def _no_progress(stage: str, done: int, total: int | None) -> None:
+def no_progress(stage: str, done: int, total: int | None) -> None:
     pass
 
 
@@ -95,7 +95,7 @@ class Crawler:
         sources: Sequence[Source],
         settings: CrawlSettings,
         now: Callable[[], datetime],
-        progress: Progress = _no_progress,
+        progress: Progress = no_progress,
     ) -> None:
         self.sessions = sessions
         self.sources = sources
@@ -270,13 +270,11 @@ class Crawler:
                     summary.errors.append(f"{source.key}: {repo.full_name}: {result}")
                 else:
                     project = session.scalars(
-                        select(Project)
-                        .where(
+                        select(Project).where(
                             Project.forge == repo.forge,
                             Project.host == repo.host,
                             Project.forge_id == repo.forge_id,
                         )
-                        .options(selectinload(Project.issues))
                     ).one()
                     store.apply_details(session, project, result, self.now())
                 if done % COMMIT_EVERY == 0:
@@ -313,7 +311,7 @@ class Crawler:
     def _sync_issues(self, source: Source, since: datetime | None, summary: CrawlSummary) -> bool:
         """Org-wide: all open ones on a first/full crawl, else the changes since the cursor."""
         try:
-            issues = issue_sync.read_issues(source.forge, source.namespace, since)()
+            issues = issue_sync.read_issues(source.forge, source.namespace, since)
         except ForgeError as exc:  # the catalog keeps the issues it had; the cursor stays put
             summary.errors.append(f"{source.key}: good-first-issues not read: {exc}")
             return False

@@ -8,7 +8,7 @@ activity moves neither pushed_at nor updated_at, so the repository markers canno
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select
@@ -53,8 +53,8 @@ def apply_changes(
     return changed
 
 
-def read_issues(forge: Forge, namespace: str, since: datetime | None) -> Callable[[], list[Issue]]:
+def read_issues(forge: Forge, namespace: str, since: datetime | None) -> list[Issue]:
     """The forge read for this crawl: every open one (no cursor) or the changes since the cursor."""
     if since is None:
-        return lambda: list(forge.open_good_first_issues(namespace))
-    return lambda: list(forge.changed_issues(namespace, since - ISSUE_QUERY_OVERLAP))
+        return list(forge.open_good_first_issues(namespace))
+    return list(forge.changed_issues(namespace, since - ISSUE_QUERY_OVERLAP))

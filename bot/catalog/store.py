@@ -189,7 +189,8 @@ def record_contributions(
 def rescore(project: Project, threshold: int, now: datetime) -> bool:
     """Recompute activity score and readiness (both decay with time). True if it became ready."""
     innersource = project.innersource or {}
-    motivation = innersource.get("motivation") if isinstance(innersource.get("motivation"), str) else ""
+    raw_motivation = innersource.get("motivation")
+    motivation = raw_motivation if isinstance(raw_motivation, str) else ""
     docs = project.docs or {}
     result = activity_score(
         ScoreInputs(
@@ -201,14 +202,14 @@ def rescore(project: Project, threshold: int, now: datetime) -> bool:
             updated_at=project.updated_at,
             participation=project.weekly_commits or None,
             description=project.description or "",
-            motivation=str(motivation or ""),
+            motivation=motivation,
             guidelines=docs.get("contributing"),
         ),
         now,
     )
     facts = ReadinessFacts(
         description=project.description or "",
-        motivation=str(motivation or ""),
+        motivation=motivation,
         topics=tuple(project.topics or ()),
         readme=bool(docs.get("readme")),
         contributing=bool(docs.get("contributing")),
