@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from bot.app import Core, build_core
+from bot.app import Core, build_core, build_crawler
 from bot.config import Settings
 from bot.db.engine import make_engine, normalise_url
+from bot.sandbox.sample_org import build_sample_world
 from bot.sandbox.server import FakeForge
 from bot.sandbox.world import World
 
@@ -37,12 +39,12 @@ def _databases() -> list[str]:
     return ["sqlite", "postgresql"] if os.environ.get("TEST_DATABASE_URL") else ["sqlite"]
 
 
-@pytest.fixture(params=_databases())
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated-on-demand empty database: a SQLite file, or a private PostgreSQL schema per test
-    (so tests can run in parallel against one server)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+@contextmanager
+def temporary_database(kind: str, directory: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, or a private PostgreSQL schema (so tests can run in
+    parallel against one server), dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / 'test.db'}"
         return
     base = normalise_url(os.environ["TEST_DATABASE_URL"])
     schema = f"test_{uuid.uuid4().hex[:16]}"
@@ -58,8 +60,37 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         admin.dispose()
 
 
+@pytest.fixture(params=_databases())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with temporary_database(request.param, tmp_path) as url:
+        yield url
+
+
 @pytest.fixture
 def core(database_url: str) -> Iterator[Core]:
     built = build_core(Settings(database_url=database_url), now=lambda: NOW)
     yield built
     built.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=_databases())
+def sample_catalog(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Core]:
+    """The bundled sample organisation crawled once per database kind. Read-only for tests."""
+    with (
+        temporary_database(request.param, tmp_path_factory.mktemp("sample")) as url,
+        FakeForge(build_sample_world(NOW)) as forge,
+    ):
+        settings = Settings(
+            database_url=url,
+            github_api_url=forge.github_api_url,
+            github_orgs=tuple(forge.world.github_orgs),
+            gitlab_url=forge.gitlab_url,
+            gitlab_groups=tuple(forge.world.gitlab_groups),
+        )
+        built = build_core(settings, now=lambda: NOW)
+        summary = build_crawler(built).crawl(full=True)
+        assert summary.status == "ok", summary
+        yield built
+        built.engine.dispose()

@@ -6,6 +6,8 @@ both SQLite and PostgreSQL store natively. Every timestamp is timezone-aware UTC
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -97,10 +100,32 @@ class Project(Base):
     details_complete: Mapped[bool] = mapped_column(Boolean, default=False)  # last detail read succeeded
     first_seen_at: Mapped[datetime]
     last_crawled_at: Mapped[datetime]
+    # Hash of what search shows and ranks by (SEARCHED_COLUMNS), kept by the mapper events below, so
+    # each replica's in-memory search index reloads only the rows whose digest changed.
+    search_digest: Mapped[str | None] = mapped_column(String(32))
 
     issues: Mapped[list[GoodFirstIssue]] = relationship(
         back_populates="project", cascade="all, delete-orphan", order_by="GoodFirstIssue.number"
     )
+
+
+# What the search index reads from a project row; a change to any of these changes its digest.
+SEARCHED_COLUMNS = (
+    "forge", "host", "namespace", "full_name", "name", "web_url", "description", "topics", "languages",
+    "primary_language", "innersource", "readme_excerpt", "activity_score", "ready", "listed",
+)  # fmt: skip
+
+
+def search_digest(values: dict[str, Any]) -> str:
+    """Digest of SEARCHED_COLUMNS taken from a row mapping (or a Project's attributes)."""
+    canonical = json.dumps([values.get(column) for column in SEARCHED_COLUMNS], sort_keys=True, default=str)
+    return hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
+
+
+@event.listens_for(Project, "before_insert")
+@event.listens_for(Project, "before_update")
+def _refresh_search_digest(_mapper: object, _connection: object, project: Project) -> None:
+    project.search_digest = search_digest({column: getattr(project, column) for column in SEARCHED_COLUMNS})
 
 
 class GoodFirstIssue(Base):

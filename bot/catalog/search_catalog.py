@@ -1,0 +1,169 @@
+"""Keeps a replica's search index in step with the catalog table, cheaply and off the request path.
+
+Each `serve` replica holds its own index. Every `refresh_seconds` a request triggers a background
+check that reads only `(id, search_digest)` of listed projects and reloads the rows whose digest
+changed, so a crawl on another machine shows up within seconds without any replica re-reading the
+whole catalog. Rows written without a digest (bulk loads, rows from before migration 0002) get
+one computed and stored on first load.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.catalog.search_index import SearchDocument, SearchIndex
+from bot.db.models import SEARCHED_COLUMNS, Project, search_digest
+
+log = logging.getLogger(__name__)
+
+README_OPENING = 600  # characters of the README that count for search: its opening says what it is
+REBUILD_DEAD_SHARE = 0.25  # rebuild from scratch once a quarter of the slots are superseded
+_CHUNK = 2_000
+SEARCH_COLUMNS = [Project.id, Project.search_digest] + [getattr(Project, c) for c in SEARCHED_COLUMNS]
+
+
+def document_from_row(values: Mapping[Any, Any]) -> SearchDocument:
+    """A SEARCH_COLUMNS row (as a mapping) → what the index keeps of it."""
+    innersource = values["innersource"] if isinstance(values["innersource"], dict) else {}
+    languages = tuple(values["languages"] or {})
+    skills = innersource.get("skills")
+    return SearchDocument(
+        project_id=values["id"],
+        forge=values["forge"],
+        name=values["name"],
+        full_name=values["full_name"],
+        fields={
+            "name": values["name"],
+            "title": _text(innersource.get("title")),
+            "topics": " ".join(values["topics"] or ()),
+            "description": values["description"] or "",
+            "skills": " ".join(str(s) for s in skills) if isinstance(skills, list) else _text(skills),
+            "languages": " ".join(languages),
+            "motivation": _text(innersource.get("motivation")),
+            "namespace": values["full_name"].rsplit("/", 1)[0] if "/" in values["full_name"] else "",
+            "readme": (values["readme_excerpt"] or "")[:README_OPENING],
+        },
+        topics=tuple(values["topics"] or ()),
+        languages=languages,
+        activity_score=values["activity_score"] or 0,
+        ready=bool(values["ready"]),
+    )
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+class CatalogSearch:
+    """The index plus the rule for keeping it fresh; thread-safe, one per process."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        refresh_seconds: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sessions = sessions
+        self._refresh_seconds = refresh_seconds
+        self._clock = clock
+        self._index: SearchIndex | None = None
+        self._digests: dict[int, str] = {}
+        self._checked_at = 0.0
+        self._lock = threading.Lock()  # one load/refresh at a time
+        self._refreshing = False
+
+    @property
+    def index(self) -> SearchIndex:
+        """The current index; loaded on first use, then refreshed in the background when stale."""
+        if self._index is None:
+            self.refresh()
+        elif self._clock() - self._checked_at >= self._refresh_seconds and not self._refreshing:
+            self._refreshing = True
+            threading.Thread(target=self._refresh_in_background, name="search-refresh", daemon=True).start()
+        assert self._index is not None
+        return self._index
+
+    def _refresh_in_background(self) -> None:
+        try:
+            self.refresh()
+        except Exception:  # the old index keeps serving; the next request tries again
+            log.exception("event=search_refresh_failed")
+        finally:
+            self._refreshing = False
+
+    def refresh(self) -> None:
+        """Bring the index up to date now (used at start-up and by tests that just crawled)."""
+        with self._lock:
+            started = time.perf_counter()
+            current = self._current_digests()
+            stale_index = self._index is None or self._index.dead_share > REBUILD_DEAD_SHARE
+            changed = (
+                list(current) if stale_index else [i for i, d in current.items() if self._digests.get(i) != d]
+            )
+            gone = [] if stale_index else [i for i in self._digests if i not in current]
+            index = SearchIndex() if stale_index else self._index
+            assert index is not None
+            for documents in self._documents(changed):
+                index.upsert(documents)
+            index.remove(gone)
+            self._digests = current
+            self._index = index
+            self._checked_at = self._clock()
+            if changed or gone:
+                log.info(
+                    "event=search_refresh rebuilt=%s changed=%d removed=%d projects=%d duration_ms=%.0f",
+                    stale_index,
+                    len(changed),
+                    len(gone),
+                    len(index),
+                    (time.perf_counter() - started) * 1000,
+                )
+
+    def _current_digests(self) -> dict[int, str]:
+        with self._sessions() as session:
+            rows = session.execute(select(Project.id, Project.search_digest).where(Project.listed)).all()
+        digests = {row.id: row.search_digest for row in rows}
+        missing = [i for i, d in digests.items() if d is None]
+        if missing:
+            digests.update(self._backfill(missing))
+        return digests
+
+    def _backfill(self, ids: Sequence[int]) -> dict[int, str]:
+        """Rows written without the ORM (bulk loads) or before migration 0002 get their digest now."""
+        filled: dict[int, str] = {}
+        with self._sessions() as session:
+            for chunk in _chunks(ids):
+                rows = session.execute(select(*SEARCH_COLUMNS).where(Project.id.in_(chunk))).all()
+                for row in rows:
+                    filled[row.id] = search_digest(dict(row._mapping))
+                session.execute(
+                    update(Project), [{"id": i, "search_digest": filled[i]} for i in chunk if i in filled]
+                )
+            session.commit()
+        return filled
+
+    def _documents(self, ids: Sequence[int]) -> Iterator[list[SearchDocument]]:
+        with self._sessions() as session:
+            for chunk in _chunks(ids):
+                rows = session.execute(
+                    select(*SEARCH_COLUMNS).where(Project.id.in_(chunk), Project.listed)
+                ).all()
+                yield [document_from_row(row._mapping) for row in rows]
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    for project_id in ids:
+        chunk.append(project_id)
+        if len(chunk) == _CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

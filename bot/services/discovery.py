@@ -1,0 +1,143 @@
+"""Discovery use cases: `find` (ranked, filtered, paged) and `project` (one card, a choice, or a guess)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.catalog.search_catalog import SEARCH_COLUMNS, CatalogSearch, document_from_row
+from bot.catalog.search_index import Filters, SearchIndex
+from bot.catalog.search_text import language_key, terms, topic_key
+from bot.db.models import Project
+from bot.services.command_line import parse_find
+from bot.services.project_views import card_of, load_summaries, match_reasons
+from bot.services.results import (
+    PAGE_SIZE,
+    FindQuery,
+    FindResult,
+    ProjectAnswer,
+    ProjectChoice,
+    ProjectHit,
+    ProjectNotFound,
+    ProjectSummary,
+)
+
+MAX_CHOICES = 8  # an ambiguous name lists at most this many projects
+_SLACK_LINK = re.compile(r"^<([^|>]+)(?:\|[^>]*)?>$")  # Slack may wrap a pasted URL as <url|label>
+
+
+def typed_words(words: Sequence[str]) -> dict[str, str]:
+    """Each search term of the query → the word the person typed (to quote them back)."""
+    typed: dict[str, str] = {}
+    for word in words:
+        for term in terms(word):
+            typed.setdefault(term, word if len(terms(word)) == 1 else term)
+    return typed
+
+
+def _filters_matched(project: ProjectSummary, query: FindQuery) -> list[str]:
+    reasons = [f"language: {lang}" for lang in project.languages if language_key(lang) in query.languages]
+    return reasons + [f"topic: {topic}" for topic in project.topics if topic_key(topic) in query.topics]
+
+
+class Discovery:
+    def __init__(self, sessions: sessionmaker[Session], search: CatalogSearch, page_size: int = PAGE_SIZE):
+        self._sessions = sessions
+        self._search = search
+        self._page_size = page_size
+
+    def catalog_size(self) -> int:
+        return len(self._search.index)
+
+    def find(self, text: str, offset: int = 0) -> FindResult:
+        query = parse_find(text)
+        index = self._search.index
+        size = len(index)
+        query_terms = terms(" ".join(query.words))
+        filters = Filters(query.languages, query.topics, query.forges)
+        if size == 0 or not (query_terms or filters):
+            return FindResult(query, (), 0, 0, size)
+        outcome = index.search(query_terms, filters)
+        total = len(outcome.project_ids)
+        offset = max(0, min(offset, max(total - 1, 0)))
+        page = outcome.project_ids[offset : offset + self._page_size]
+        if not page:
+            return FindResult(query, (), 0, 0, size, self._suggestions(index, query))
+        with self._sessions() as session:
+            summaries = load_summaries(session, page)
+            rows = session.execute(select(*SEARCH_COLUMNS).where(Project.id.in_(page))).all()
+        fields = {row.id: document_from_row(row._mapping).fields for row in rows}
+        typed = typed_words(query.words)
+        hits = tuple(
+            ProjectHit(
+                summaries[i],
+                match_reasons(fields[i], typed, outcome.corrections, _filters_matched(summaries[i], query)),
+            )
+            for i in page
+            if i in summaries
+        )
+        return FindResult(query, hits, offset, total, size)
+
+    def _suggestions(self, index: SearchIndex, query: FindQuery) -> tuple[str, ...]:
+        """Closest project names to what was typed, then closest topics to each word."""
+        text = " ".join(query.words)
+        suggestions: list[str] = []
+        if text:
+            with self._sessions() as session:
+                ids = index.closest_names(text)
+                rows = session.execute(select(Project.id, Project.name).where(Project.id.in_(ids))).all()
+            names = {row.id: row.name for row in rows}
+            suggestions += [names[i] for i in ids if i in names]
+        for word in (*query.words, *query.topics):
+            suggestions += [f"topic:{t}" for t in index.closest_topics(word)]
+        return tuple(dict.fromkeys(suggestions))[:5]
+
+    def project(self, reference: str) -> ProjectAnswer:
+        text = " ".join(reference.split())
+        link = _SLACK_LINK.match(text)
+        if link:
+            text = link.group(1)
+        index = self._search.index
+        if not text:
+            return ProjectNotFound("", None, len(index))
+        ids, host = self._lookup(index, text)
+        if len(ids) == 1:
+            return self.project_by_id(ids[0])
+        with self._sessions() as session:
+            if len(ids) > 1:
+                summaries = load_summaries(session, ids[:MAX_CHOICES])
+                if host:  # a URL names one forge host; prefer the project on it
+                    on_host = [
+                        i for i in ids if i in summaries and urlsplit(summaries[i].web_url).netloc == host
+                    ]
+                    if len(on_host) == 1:
+                        return self.project_by_id(on_host[0])
+                return ProjectChoice(text, tuple(summaries[i] for i in ids[:MAX_CHOICES] if i in summaries))
+            guesses = index.closest_names(text.rsplit("/", 1)[-1], limit=1)
+            guess = load_summaries(session, guesses).get(guesses[0]) if guesses else None
+        return ProjectNotFound(text, guess, len(index))
+
+    def _lookup(self, index: SearchIndex, text: str) -> tuple[list[int], str | None]:
+        """Ids matching a URL, an owner/name path or a bare name; and the URL's host, if any."""
+        if text.startswith(("http://", "https://")):
+            parts = urlsplit(text)
+            path = parts.path.split("/-/", 1)[0].removesuffix(".git").strip("/").split("/")
+            for length in range(len(path), 1, -1):  # …/acme/repo/tree/main/src: longest known prefix
+                ids = index.by_full_name("/".join(path[:length]))
+                if ids:
+                    return ids, parts.netloc
+            return [], parts.netloc
+        if "/" in text:
+            return index.by_full_name(text) or index.by_full_name_suffix(text), None
+        return index.by_name(text), None
+
+    def project_by_id(self, project_id: int) -> ProjectAnswer:
+        with self._sessions() as session:
+            project = session.get(Project, project_id)
+            if project is None or not project.listed:
+                return ProjectNotFound(str(project_id), None, len(self._search.index))
+            return card_of(session, project)
