@@ -1,0 +1,215 @@
+"""The sandbox console: `/innersource …` lines in, the bot's answers out, through the production path.
+
+Each line becomes the signed request Slack would send to `POST /slack/events` (the real HTTP server,
+signature check and listeners answer it); the answer is read where Slack would find it: the
+acknowledgement's body, posts to the request's response_url, and Web API calls (DMs, Home tab) the
+fake Slack recorded. `press N` presses button N of the last answer, as a block action.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+from bot.sandbox.console_render import Button, render_message
+from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.slack_requests import SignedRequest, SlackUser, block_action_body, sign, signed_slash_command
+
+COMMAND = "/innersource"
+PROMPT = "innersource> "
+HELP = (
+    "Type /innersource followed by a subcommand (or just the subcommand, e.g. `find kafka`); "
+    "`press N` presses button N of the last answer; `/innersource help` shows the bot's own help; "
+    "`help` shows this; `quit` ends."
+)
+_HTTP_TIMEOUT = 10.0  # generous: a slow acknowledgement is reported, not cut short
+
+
+class _Session:
+    def __init__(
+        self, events_url: str, slack: FakeSlack, out: TextIO, user: SlackUser, timeout: float, grace: float
+    ) -> None:
+        self.events_url, self.slack, self.out, self.user = events_url, slack, out, user
+        self.timeout, self.grace = timeout, grace
+        self.buttons: list[Button] = []
+        self._messages_seen = len(slack.messages)
+        self._responses_seen: dict[str, int] = {}  # response_url -> posts already printed
+        self._asked: dict[str, str] = {}  # response_url -> the line that asked, to label late posts
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out)
+
+    def command(self, text: str) -> None:
+        url = self.slack.new_response_url()
+        signed = signed_slash_command(FakeSlack.signing_secret, text, url, self.user)
+        self._exchange(signed, url, f"{COMMAND} {text}".strip())
+
+    def press(self, number: int) -> None:
+        button = next((b for b in self.buttons if b.number == number), None)
+        if button is None:
+            self.say(f"! There is no button {number} in the last answer.")
+            return
+        url = self.slack.new_response_url()
+        body = block_action_body(button.action_id, button.value, url, self.user, block_id=button.block_id)
+        self._exchange(sign(FakeSlack.signing_secret, body), url, f"press {number} [{button.label}]")
+
+    def _exchange(self, signed: SignedRequest, url: str, asked: str) -> None:
+        self._responses_seen[url], self._asked[url] = 0, asked
+        ack = self._send(signed)
+        if ack is None:
+            return
+        self.buttons = []
+        shown = self._show(ack)
+        # An answer ready at once comes in the acknowledgement; slower work answers through the
+        # response_url or by posting (a DM): wait for the first of those when the ack was empty,
+        # and a moment for follow-ups when it was not.
+        self.slack.wait_until(lambda: self._pending(url), self.grace if shown else self.timeout)
+        shown = self.flush(current=url) or shown
+        if not shown:
+            self.say(f"(Nothing arrived within {self.timeout:g} s.)")
+
+    def _pending(self, url: str) -> bool:
+        return len(self.slack.responses(url)) > self._responses_seen[url] or (
+            len(self.slack.messages) > self._messages_seen
+        )
+
+    def _send(self, signed: SignedRequest) -> dict[str, Any] | None:
+        request = urllib.request.Request(
+            self.events_url, data=signed.body, headers=signed.headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=_HTTP_TIMEOUT) as answer:
+                body: bytes = answer.read()
+        except urllib.error.HTTPError as error:
+            if error.code == 401:
+                self.say("! The app refused the request (HTTP 401): its signing secret is not the sandbox's.")
+            else:
+                self.say(f"! The app answered HTTP {error.code} {error.reason}.")
+            return None
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            self.say(f"! Could not reach the app at {self.events_url}: {reason}.")
+            return None
+        if not body.strip():
+            return {}
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            return {"text": body.decode(errors="replace")}
+        return parsed if isinstance(parsed, dict) else {}
+
+    def _show(self, message: Mapping[str, Any], label: str | None = None) -> bool:
+        if not message.get("text") and not message.get("blocks"):
+            return False
+        rendered = render_message(message, first_button=len(self.buttons) + 1)
+        self.buttons.extend(rendered.buttons)
+        if label is not None:
+            self.say(label)
+            self.say("\n".join("  " + line for line in rendered.text.splitlines()))
+        else:
+            self.say(rendered.text)
+        return True
+
+    def flush(self, current: str | None = None) -> bool:
+        """Print what arrived since last shown: posts to response URLs, then DMs, messages, Home tabs.
+
+        Posts to an earlier request's response_url say which request they answer.
+        """
+        shown = False
+        for url, seen in list(self._responses_seen.items()):
+            posts = self.slack.responses(url)
+            for post in posts[seen:]:
+                late = f"(later, in reply to `{self._asked[url]}`)"
+                label = _response_label(post) if url == current else late
+                shown = self._show(post, label) or shown
+            self._responses_seen[url] = len(posts)
+        messages = self.slack.messages
+        for method, params in messages[self._messages_seen :]:
+            body = params.get("view") if method == "views.publish" else params
+            if isinstance(body, Mapping):
+                shown = self._show(body, self._message_label(method, params)) or shown
+        self._messages_seen = len(messages)
+        return shown
+
+    def _message_label(self, method: str, params: Mapping[str, Any]) -> str:
+        if method == "views.publish":
+            return f"[App Home of @{params.get('user_id')}]"
+        channel = str(params.get("channel", ""))
+        if method == "chat.postEphemeral":
+            return f"[Only visible to @{params.get('user')} in #{channel}]"
+        user = channel if channel[:1] in ("U", "W") else self.slack.dm_user(channel)
+        return f"[DM to @{user}]" if user else f"[Message in #{channel}]"
+
+
+def _response_label(post: Mapping[str, Any]) -> str | None:
+    if post.get("response_type") == "in_channel":
+        return "[Posted in the channel]"
+    if post.get("replace_original") in (True, "true"):
+        return "(replaces the previous answer)"
+    return None
+
+
+def run_console(
+    events_url: str,
+    slack: FakeSlack,
+    lines: TextIO,
+    out: TextIO,
+    interactive: bool,
+    user: SlackUser | None = None,
+    *,
+    response_timeout: float = 5.0,
+    grace: float = 0.3,
+) -> int:
+    """Read commands until `quit` or end of input, printing each answer to `out`; returns 0.
+
+    `response_timeout` bounds the wait for an answer when the acknowledgement was empty; `grace` is
+    how long to wait for follow-ups after an acknowledgement that already answered.
+    """
+    session = _Session(events_url, slack, out, user or SlackUser(), response_timeout, grace)
+    while True:
+        if interactive:
+            out.write(PROMPT)
+            out.flush()
+        raw = lines.readline()
+        if not raw:  # end of input (Ctrl-D at a terminal)
+            if interactive:
+                session.say()
+            break
+        session.flush()  # answers that came in late, before the next one
+        line = raw.strip()
+        if not line:
+            continue
+        if not _handle(session, line, echo=not interactive):
+            break
+        out.flush()
+    session.flush()
+    out.flush()
+    return 0
+
+
+def _handle(session: _Session, line: str, echo: bool) -> bool:
+    """One console line; False when it asks to quit."""
+    words = line.split()
+    word = words[0].casefold()
+    if word in ("quit", "exit"):
+        return False
+    is_command = word == COMMAND or not (word.startswith("/") or word in ("press", "help", "?"))
+    text = " ".join(words[1:]) if word == COMMAND else " ".join(words)
+    if echo:
+        session.say("> " + (f"{COMMAND} {text}".strip() if is_command else line))
+    if is_command:
+        session.command(text)
+    elif word in ("help", "?"):
+        session.say(HELP)
+    elif word == "press":
+        if len(words) > 1 and words[1].isdigit():
+            session.press(int(words[1]))
+        else:
+            session.say("! Say which button, for example `press 1`.")
+    else:
+        session.say(f"! Only {COMMAND} is installed here.")
+    session.say()
+    return True

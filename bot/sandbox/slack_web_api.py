@@ -1,0 +1,144 @@
+"""What the fake Slack answers to each Web API method the bot calls, in Slack's documented shapes.
+
+No HTTP here: bot/sandbox/fake_slack.py parses requests, checks the token, records the call and
+then asks `SlackWebApi.call`. Answer shapes follow the examples in tests/data/slack/web-api/
+(auth.test, users.info, chat.postMessage, conversations.open, views.publish); tests compare keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.sandbox.slack_directory import SlackDirectory
+
+JsonDict = dict[str, Any]
+TS_BASE = 1767225600  # message timestamps count up from here: repeatable across runs
+
+
+def _invalid_arguments(message: str) -> JsonDict:
+    return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": [message]}}
+
+
+def _has_content(params: JsonDict) -> bool:
+    return any(params.get(key) for key in ("text", "blocks", "attachments"))
+
+
+class SlackWebApi:
+    """The workspace's state as the Web API sees it: people, DM channels, published Home tabs.
+
+    Not thread-safe on its own; FakeSlack calls it with its lock held.
+    """
+
+    def __init__(self, directory: SlackDirectory, team_id: str, bot_user_id: str, bot_id: str, app_id: str):
+        self.directory = directory
+        self.team_id, self.bot_user_id, self.bot_id, self.app_id = team_id, bot_user_id, bot_id, app_id
+        self.dm_users: dict[str, str] = {}  # DM channel id -> user id
+        self.home_views: dict[str, JsonDict] = {}  # user id -> last published Home tab
+        self._counter = 0
+        self._methods: dict[str, Callable[[JsonDict], JsonDict]] = {
+            "auth.test": self._auth_test,
+            "users.info": self._users_info,
+            "chat.postMessage": self._post_message,
+            "chat.postEphemeral": self._post_ephemeral,
+            "conversations.open": self._conversations_open,
+            "views.publish": self._views_publish,
+        }
+
+    def knows(self, method: str) -> bool:
+        return method in self._methods
+
+    def call(self, method: str, params: JsonDict) -> JsonDict:
+        return self._methods[method](params)
+
+    def _next(self) -> int:
+        self._counter += 1
+        return self._counter
+
+    def _dm_channel(self, user_id: str) -> str:
+        channel = "D" + user_id[1:]
+        self.dm_users[channel] = user_id
+        return channel
+
+    def _auth_test(self, params: JsonDict) -> JsonDict:
+        return {
+            "ok": True,
+            "url": "https://sandbox.slack.com/",
+            "team": "Sandbox Workspace",
+            "user": "innersource-bot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+        }
+
+    def _users_info(self, params: JsonDict) -> JsonDict:
+        user = self.directory.user(str(params.get("user", "")))
+        return {"ok": True, "user": user} if user is not None else {"ok": False, "error": "user_not_found"}
+
+    def _post_message(self, params: JsonDict) -> JsonDict:
+        if not _has_content(params):
+            return {"ok": False, "error": "no_text"}
+        channel = str(params.get("channel") or "")
+        if channel[:1] in ("U", "W"):  # a user id posts into the user's DM with the bot
+            if self.directory.user(channel) is None:
+                return {"ok": False, "error": "channel_not_found"}
+            channel = self._dm_channel(channel)
+        elif not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        ts = f"{TS_BASE}.{self._next():06d}"
+        message: JsonDict = {"type": "message", "text": params.get("text", ""), "user": self.bot_user_id}
+        message |= {"bot_id": self.bot_id, "app_id": self.app_id, "ts": ts, "team": self.team_id}
+        if params.get("blocks"):
+            message["blocks"] = params["blocks"]
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _post_ephemeral(self, params: JsonDict) -> JsonDict:
+        if not params.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        if self.directory.user(str(params.get("user", ""))) is None:
+            return {"ok": False, "error": "user_not_in_channel"}
+        if not _has_content(params):
+            return {"ok": False, "error": "no_text"}
+        return {"ok": True, "message_ts": f"{TS_BASE}.{self._next():06d}"}
+
+    def _conversations_open(self, params: JsonDict) -> JsonDict:
+        users = [u.strip() for u in str(params.get("users") or "").split(",") if u.strip()]
+        if not users:
+            known = self.dm_users.get(str(params.get("channel") or ""))
+            if known is None:
+                return {"ok": False, "error": "users_list_not_supplied"}
+            users = [known]
+        if len(users) > 1:  # the bot only opens 1:1 DMs; group DMs are not modelled
+            return {"ok": False, "error": "too_many_users"}
+        user = self.directory.user(users[0])
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        if user["deleted"]:
+            return {"ok": False, "error": "user_disabled"}
+        already_open = ("D" + users[0][1:]) in self.dm_users
+        channel: JsonDict = {"id": self._dm_channel(users[0])}
+        if str(params.get("return_im", "")).lower() not in ("true", "1"):
+            return {"ok": True, "channel": channel}
+        channel |= {"created": TS_BASE, "is_im": True, "is_org_shared": False, "user": users[0]}
+        channel |= {"last_read": "0000000000.000000", "latest": None, "unread_count": 0}
+        channel |= {"unread_count_display": 0, "is_open": True, "priority": 0}
+        return {"ok": True, "no_op": already_open, "already_open": already_open, "channel": channel}
+
+    def _views_publish(self, params: JsonDict) -> JsonDict:
+        user_id = str(params.get("user_id") or "")
+        view = params.get("view")
+        if self.directory.user(user_id) is None:
+            return _invalid_arguments("invalid `user_id`")  # as views.publish.error.json
+        if not isinstance(view, dict) or view.get("type") != "home":
+            return _invalid_arguments("invalid `view`: a Home tab view has type `home`")
+        n = self._next()
+        view_id = f"V0SANDBOX{n:04d}"
+        published: JsonDict = {"id": view_id, "team_id": self.team_id, "type": "home", "close": None}
+        published |= {"submit": None, "blocks": view.get("blocks", [])}
+        published |= {"private_metadata": view.get("private_metadata", "")}
+        published |= {"callback_id": view.get("callback_id", ""), "state": {"values": {}}}
+        published |= {"hash": f"{TS_BASE}.{n:06d}", "clear_on_close": False, "notify_on_close": False}
+        published |= {"root_view_id": view_id, "previous_view_id": None, "app_id": self.app_id}
+        published |= {"external_id": view.get("external_id", ""), "bot_id": self.bot_id}
+        self.home_views[user_id] = published
+        return {"ok": True, "view": published}
