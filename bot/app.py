@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catalog.crawl import Crawler, CrawlSettings, Progress, Source, no_progress
 from bot.catalog.http_cache import DbConditionalCache
+from bot.catalog.search_catalog import CatalogSearch
 from bot.config import Settings
 from bot.db.engine import make_engine, session_factory, upgrade
+from bot.services.discovery import Discovery
+
+if TYPE_CHECKING:  # Slack and the HTTP server are loaded only by the commands that use them
+    from bot.slack.bolt_app import App
+    from bot.web import HttpServer
 
 
 def utc_now() -> datetime:
@@ -86,3 +93,42 @@ def build_crawler(core: Core, progress: Progress | None = None) -> Crawler:
         workers=settings.crawl_workers,
     )
     return Crawler(core.sessions, build_sources(core), crawl_settings, core.now, progress or no_progress)
+
+
+def build_discovery(core: Core) -> Discovery:
+    """Discovery over this process's search index, loaded now so the first request is not slow."""
+    search = CatalogSearch(core.sessions, refresh_seconds=core.settings.search_refresh_seconds)
+    search.refresh()
+    return Discovery(core.sessions, search)
+
+
+def build_slack_app(core: Core, discovery: Discovery) -> App:
+    """The Bolt app with every listener registered (HTTP mode and Socket Mode alike)."""
+    from bot.slack.bolt_app import new_bolt_app
+    from bot.slack.users import UserGate
+    from handlers import HandlerDeps, register_all
+
+    settings = core.settings
+    app = new_bolt_app(
+        _secret(settings.slack_bot_token) or "",
+        _secret(settings.slack_signing_secret),
+        settings.slack_api_url,
+    )
+    register_all(app, HandlerDeps(discovery=discovery, user_gate=UserGate(app.client)))
+    return app
+
+
+def build_http_server(core: Core, slack_app: App, host: str, port: int, threads: int = 8) -> HttpServer:
+    """`POST /slack/events`, `GET /healthz` (database reachable), `GET /metrics` on a waitress server."""
+    from bot.slack.wsgi import SLACK_EVENTS_PATH, slack_wsgi_app
+    from bot.web import HttpServer, Metrics, build_web_app
+
+    def database_ready() -> bool:
+        with core.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+
+    routes = {("POST", SLACK_EVENTS_PATH): slack_wsgi_app(slack_app)}
+    return HttpServer(
+        build_web_app(routes, Metrics(), ready=database_ready), host=host, port=port, threads=threads
+    )

@@ -1,18 +1,29 @@
-"""The `innersource-bot` command: run, crawl, export, db."""
+"""The `innersource-bot` command: run, serve, crawl, export, db."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from pydantic import SecretStr
 from rich.console import Console
 
 from bot import cli_output
-from bot.app import Core, build_core, build_crawler, utc_now
+from bot.app import (
+    Core,
+    build_core,
+    build_crawler,
+    build_discovery,
+    build_http_server,
+    build_slack_app,
+    utc_now,
+)
 from bot.catalog.crawl import CrawlSummary
 from bot.catalog.export import portal_repos
 from bot.config import Settings, SettingsError, load_settings
@@ -27,10 +38,17 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser(
         "run",
-        help="the main job; with no Slack token and no forge configured, the sandbox",
-        description="With no Slack token and no forge configured: serve the bundled sample organisation "
-        "on 127.0.0.1, crawl it through the real adapters and print the catalog.",
+        help="the main job: Socket Mode, HTTP mode, or (no Slack token) the console",
+        description="Socket Mode when SLACK_APP_TOKEN is set; HTTP mode when SLACK_BOT_TOKEN and "
+        "SLACK_SIGNING_SECRET are set; otherwise crawl (the bundled sample organisation when no forge is "
+        "configured) and open a console that answers /innersource lines as Slack would.",
     )
+    serve = commands.add_parser(
+        "serve",
+        help="HTTP only: POST /slack/events, GET /healthz, GET /metrics (replicas behind a load balancer)",
+    )
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")  # noqa: S104
+    serve.add_argument("--port", type=int, help="port (default: setting http_port, 3000; 0: any free port)")
     crawl = commands.add_parser("crawl", help="one crawl now, with a progress bar and a summary")
     crawl.add_argument("--full", action="store_true", help="re-read every repository, not only changed ones")
     export = commands.add_parser("export", help="export the catalog")
@@ -57,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         errors.print(f"innersource-bot: {exc}", markup=False, highlight=False)
         return EXIT_USAGE
-    handler = {"run": _run, "crawl": _crawl, "export": _export, "db": _db}[args.command]
+    handler = {"run": _run, "serve": _serve, "crawl": _crawl, "export": _export, "db": _db}[args.command]
     try:
         return handler(args, settings, console)
     except KeyboardInterrupt:
@@ -88,57 +106,109 @@ def _crawl(args: argparse.Namespace, settings: Settings, console: Console) -> in
 
 
 def _run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    if settings.slack_bot_token or settings.slack_app_token:
+    if settings.slack_app_token:
+        return _run_socket_mode(settings, console)
+    if settings.slack_bot_token:
+        return _serve_http(settings, console, "0.0.0.0", settings.http_port)  # noqa: S104
+    return _run_console(settings, console)
+
+
+def _serve(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    port = settings.http_port if args.port is None else args.port
+    return _serve_http(settings, console, args.host, port)
+
+
+def _serve_http(settings: Settings, console: Console, host: str, port: int) -> int:
+    missing = [
+        name
+        for name, value in (
+            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+            ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
+        )
+        if value is None
+    ]
+    if missing:
         Console(stderr=True).print(
-            "innersource-bot run: Slack mode is not available in this version yet; "
-            "unset SLACK_BOT_TOKEN/SLACK_APP_TOKEN to run the sandbox, or use `innersource-bot crawl`.",
+            f"innersource-bot: HTTP mode needs {' and '.join(missing)} "
+            "(or set SLACK_APP_TOKEN for Socket Mode)",
             markup=False,
         )
         return EXIT_USAGE
-    if not settings.sandbox:  # forges configured, no Slack yet: crawl them and show the catalog
-        core = build_core(settings)
-        summary = _crawl_with_progress(core, console, full=False)
-        with session_scope(core.sessions) as session:
-            cli_output.print_catalog(console, session)
-        return 0 if summary.status == "ok" else 1
-    return _run_sandbox(settings, console)
-
-
-def _run_sandbox(settings: Settings, console: Console) -> int:
-    from bot.sandbox.launch import start_sandbox  # the fake forge is only loaded for the sandbox
-
-    now = utc_now()
-    forge, sandbox_settings = start_sandbox(settings, now, Path.cwd())
+    core = build_core(settings)
+    server = build_http_server(
+        core, build_slack_app(core, build_discovery(core)), host, port, settings.http_threads
+    )
+    # SIGTERM (a deploy, a scale-down): stop accepting, let answers in flight finish, exit 0.
+    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    console.print(
+        f"Serving Slack on http://{host}:{server.port}/slack/events (healthz, metrics)", markup=False
+    )
     try:
-        console.print(
-            f"Sandbox: the sample organisation is served on 127.0.0.1:{forge.port} "
-            f"(GitHub org {', '.join(sandbox_settings.github_orgs)}; "
-            f"GitLab groups {', '.join(sandbox_settings.gitlab_groups)}); "
-            "crawling it with the real adapters…",
-            markup=False,
-        )
-        core = build_core(sandbox_settings)
-        _crawl_with_progress(core, console, full=True)
-        with session_scope(core.sessions) as session:
-            cli_output.print_catalog(console, session)
-    finally:
-        forge.stop()
-    _drain_stdin(console)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.stop()
     return 0
 
 
-def _drain_stdin(console: Console) -> None:
-    """Piped input is read to EOF so `printf … | make run` ends cleanly; the Slack console that
-    answers such lines is not part of this version."""
-    if sys.stdin is None or sys.stdin.isatty():
-        return
-    lines = [line for line in sys.stdin.read().splitlines() if line.strip()]
-    if lines:
+def _run_socket_mode(settings: Settings, console: Console) -> int:
+    if settings.slack_bot_token is None or settings.slack_app_token is None:
+        Console(stderr=True).print("innersource-bot: Socket Mode needs SLACK_BOT_TOKEN as well", markup=False)
+        return EXIT_USAGE
+    from bot.slack.bolt_app import socket_mode_handler
+
+    core = build_core(settings)
+    app = build_slack_app(core, build_discovery(core))
+    console.print("Connecting to Slack in Socket Mode…", markup=False)
+    handler = socket_mode_handler(app, settings.slack_app_token.get_secret_value())
+    handler.start()  # type: ignore[no-untyped-call]  # blocks until the process is stopped
+    return 0
+
+
+def _run_console(settings: Settings, console: Console) -> int:
+    """No Slack token: crawl (the sandbox forge when no forge is configured), then the console."""
+    from bot.sandbox.launch import start_sandbox
+
+    forge = None
+    if settings.sandbox:
+        forge, settings = start_sandbox(settings, utc_now(), Path.cwd())
         console.print(
-            f"(read {len(lines)} input line(s); answering /innersource commands is not part of this version "
-            "— the catalog above is what the sandbox offers so far)",
+            f"Sandbox: the sample organisation is served on 127.0.0.1:{forge.port} "
+            f"(GitHub org {', '.join(settings.github_orgs)}; "
+            f"GitLab groups {', '.join(settings.gitlab_groups)}); "
+            "crawling it with the real adapters…",
             markup=False,
         )
+    try:
+        core = build_core(settings)
+        summary = _crawl_with_progress(core, console, full=forge is not None)
+        with session_scope(core.sessions) as session:
+            cli_output.print_catalog(console, session)
+        answered = _console_over_fake_slack(core, console)
+    finally:
+        if forge is not None:
+            forge.stop()
+    return answered if summary.status == "ok" or forge is None else 1
+
+
+def _console_over_fake_slack(core: Core, console: Console) -> int:
+    """The console talks to the real Bolt app over HTTP, which talks to a fake Slack on 127.0.0.1."""
+    from bot.sandbox.console import run_console
+    from bot.sandbox.fake_slack import FakeSlack
+
+    with FakeSlack() as slack:
+        slack_settings = core.settings.model_copy(
+            update={
+                "slack_bot_token": SecretStr(FakeSlack.bot_token),
+                "slack_signing_secret": SecretStr(FakeSlack.signing_secret),
+                "slack_api_url": slack.api_url,
+            }
+        )
+        slack_core = replace(core, settings=slack_settings)
+        app = build_slack_app(slack_core, build_discovery(slack_core))
+        with build_http_server(slack_core, app, "127.0.0.1", 0) as server:
+            interactive = sys.stdin is not None and sys.stdin.isatty()
+            console.file.flush()
+            return run_console(f"{server.url}/slack/events", slack, sys.stdin, sys.stdout, interactive)
 
 
 def _export(args: argparse.Namespace, settings: Settings, console: Console) -> int:

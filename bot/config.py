@@ -78,6 +78,9 @@ class Settings(BaseModel):
     max_rate_limit_wait: float = Field(default=60.0, ge=0, le=900)
     lookback_days: int = Field(default=180, ge=1, le=3650)
     daily_dm_cap: int = Field(default=5, ge=0)
+    http_port: int = Field(default=3000, ge=0, le=65535)  # `run` in HTTP mode, and `serve` by default
+    http_threads: int = Field(default=8, ge=1, le=256)  # waitress worker threads per process
+    search_refresh_seconds: float = Field(default=10.0, ge=0.5, le=3600)  # catalog changes reach search
 
     @field_validator("database_url")
     @classmethod

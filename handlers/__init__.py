@@ -1,1 +1,21 @@
-"""Slack listeners and webhook endpoints: parse, call a service, render, reply."""
+"""Slack listeners and webhook endpoints: parse, call a service, render, reply.
+
+`register_all(app, deps)` is the one entry point; importing these modules registers nothing.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import actions, commands, errors, events
+from handlers.deps import ANSWER_DEADLINE_SECONDS, HandlerDeps
+
+
+def register_all(app: App, deps: HandlerDeps) -> None:
+    commands.register(app, deps)
+    actions.register(app, deps)
+    events.register(app, deps)
+    errors.register(app)
+
+
+__all__ = ["ANSWER_DEADLINE_SECONDS", "HandlerDeps", "register_all"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,21 +14,27 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.slack_requests import signed_slash_command
 
 
-def _run(
-    args: list[str], cwd: Path, env: dict[str, str] | None = None, stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
+def _clean_environment() -> dict[str, str]:
     clean = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("SLACK_", "GITHUB_", "GITLAB_", "INNERSOURCE_"))
     }
     clean.pop("DATABASE_URL", None)
+    return clean
+
+
+def _run(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=cwd,
-        env={**clean, **(env or {})},
+        env={**_clean_environment(), **(env or {})},
         input=stdin,
         capture_output=True,
         text=True,
@@ -33,16 +42,87 @@ def _run(
     )
 
 
-def test_sandbox_run_crawls_the_sample_org_and_reads_stdin_to_eof(tmp_path: Path) -> None:
-    result = _run(["run"], tmp_path, stdin="/innersource find design system\n")
+def test_sandbox_run_crawls_the_sample_org_and_answers_commands_until_eof(tmp_path: Path) -> None:
+    stdin = "/innersource find design system\n\n/innersource project cloud-guardrails\npress 1\nfnid kafka\n"
+    result = _run(["run"], tmp_path, stdin=stdin)
     assert result.returncode == 0, result.stderr
-    assert "acme/aurora-design-system" in result.stdout
-    assert "platform/security/cloud-guardrails" in result.stdout
+    assert "platform/security/cloud-guardrails" in result.stdout  # the catalog table
     assert "acme/hr-salary-bands" not in result.stdout  # private without the opt-in topic
     assert "acme/react-datepicker" not in result.stdout  # a fork
-    assert "read 1 input line" in result.stdout
+    answers = result.stdout.split("> /innersource find design system", 1)[1]
+    found, card, pressed, unknown = answers.split("\n> ")
+    assert "acme/aurora-design-system" in found.split("\n")[3] and "[Details] (1)" in found
+    assert "Readiness checklist" in card and "✓" in card and "opa" in card
+    assert pressed.startswith("press 1") and "There is no button 1" in pressed  # a card has no buttons
+    assert "Did you mean `/innersource find`?" in unknown
     assert (tmp_path / "innersource-sandbox.db").exists()
     assert not (tmp_path / "innersource.db").exists()
+
+
+def test_serve_answers_signed_requests_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    with FakeSlack() as slack:
+        env = {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+            "SLACK_BOT_TOKEN": slack.bot_token,
+            "SLACK_SIGNING_SECRET": slack.signing_secret,
+            "SLACK_API_URL": slack.api_url,
+        }
+        server = _start(["serve", "--host", "127.0.0.1", "--port", "0"], tmp_path, env)
+        try:
+            port = _serving_port(server)
+            assert _get(port, "/healthz")[0] == 200
+            url = slack.new_response_url()
+            request = signed_slash_command(slack.signing_secret, "find design system", url)
+            status, body = _post(port, "/slack/events", request.body, request.headers)
+            assert status == 200 and "crawl" in body.decode()  # the catalog is empty: say so
+            forged = signed_slash_command("forged", "find design system", url)
+            assert _post(port, "/slack/events", forged.body, forged.headers)[0] == 401
+        finally:
+            server.send_signal(signal.SIGTERM)
+            output, errors = server.communicate(timeout=30)
+        assert server.returncode == 0, errors
+        assert slack.bot_token not in output + errors and slack.signing_secret not in output + errors
+
+
+def test_http_mode_without_the_signing_secret_names_it(tmp_path: Path) -> None:
+    result = _run(["run"], tmp_path, env={"SLACK_BOT_TOKEN": "xoxb-not-checked"})
+    assert result.returncode == 2
+    assert "SLACK_SIGNING_SECRET" in result.stderr and "xoxb-not-checked" not in result.stdout + result.stderr
+
+
+def _start(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        env={**_clean_environment(), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _serving_port(server: subprocess.Popen[str]) -> int:
+    assert server.stdout is not None
+    line = server.stdout.readline()  # "Serving Slack on http://127.0.0.1:PORT/slack/events …"
+    match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+    assert match, line + (server.stderr.read() if server.stderr and server.poll() is not None else "")
+    return int(match.group(1))
+
+
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    return _post(port, path, None, {}, method="GET")
+
+
+def _post(
+    port: int, path: str, body: bytes | None, headers: dict[str, str], method: str = "POST"
+) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
 
 
 def test_bad_setting_stops_start_up_naming_it(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -46,7 +47,7 @@ _NAME = "\x00name:"  # posting keys for name words and filters, apart from text 
 _LANGUAGE = "\x00lang:"
 _TOPIC = "\x00topic:"
 
-Slots = npt.NDArray[np.int32]
+Slots = npt.NDArray[np.signedinteger[Any]]
 
 
 @dataclass(frozen=True)

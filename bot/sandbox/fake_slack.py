@@ -83,6 +83,7 @@ class FakeSlack:
         self._calls: list[tuple[str, JsonDict, bool]] = []  # method, params (no token), answered ok
         self._attempts: list[tuple[str, int]] = []  # every request to a method, with its HTTP status
         self._faults: dict[str, deque[tuple[int, JsonDict, dict[str, str]]]] = {}
+        self._holds: dict[str, deque[threading.Event]] = {}
         self._responses: dict[str, list[JsonDict]] = {}
         self._api = SlackWebApi(self.directory, self.team_id, self.bot_user_id, self.bot_id, self.app_id)
         self._server = _Server(self)
@@ -175,6 +176,14 @@ class FakeSlack:
         with self._cond:
             self._faults.setdefault(method, deque()).append((status, answer, headers))
 
+    def hold_next(self, method: str) -> threading.Event:
+        """Make the next call to `method` wait until the returned event is set (a slow Slack), then
+        answer it normally. Waits at most 30 s, so a forgotten hold cannot hang a test run."""
+        release = threading.Event()
+        with self._cond:
+            self._holds.setdefault(method, deque()).append(release)
+        return release
+
     # -- HTTP -------------------------------------------------------------------------------------
     def _answer(
         self, path: str, query: str, headers: dict[str, str], body: bytes
@@ -184,6 +193,11 @@ class FakeSlack:
         if not path.startswith("/api/"):
             return 404, {"ok": False, "error": "not_found"}, {}
         method = path[len("/api/") :]
+        with self._cond:
+            holds = self._holds.get(method)
+            release = holds.popleft() if holds else None
+        if release is not None:
+            release.wait(30)
         with self._cond:
             faults = self._faults.get(method)
             if faults:

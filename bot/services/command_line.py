@@ -16,6 +16,7 @@ SUBCOMMANDS = ("help", "find", "project")
 ALIASES = {"search": "find", "show": "project", "info": "project", "details": "project", "?": "help"}
 FORGES = ("github", "gitlab")
 MAX_QUERY_CHARS = 500  # Slack allows ~4,000 characters of command text; nobody searches with more
+_SLACK_ESCAPE = re.compile(r"<([^<>]+)>")
 _FILTER = re.compile(r"^(lang|language|topic|forge):(.*)$", re.IGNORECASE)
 
 
@@ -26,7 +27,7 @@ class Invocation:
 
 
 def parse(text: str) -> Invocation | UnknownCommand:
-    words = text.split()
+    words = plain(text).split()
     if not words:
         return Invocation("help", "")
     first = words[0].casefold()
@@ -36,6 +37,23 @@ def parse(text: str) -> Invocation | UnknownCommand:
     if first in ALIASES:
         return Invocation(ALIASES[first], argument)
     return UnknownCommand(words[0][:40], closest_subcommand(first))
+
+
+def plain(text: str) -> str:
+    """Command text as the person typed it. The manifest asks Slack to escape the text
+    (`should_escape`), so links arrive as `<https://…|label>`, mentions as `<@U…|name>` and
+    `&`, `<`, `>` as entities; undo that once, here."""
+
+    def replace(match: re.Match[str]) -> str:
+        target, _, label = match.group(1).partition("|")
+        if target.startswith(("@", "#")):
+            return target[0] + (label or target[1:]) if target.startswith("#") else target
+        if target.startswith("!"):
+            return "@" + (label or target[1:].split("^")[0])
+        return target
+
+    unlinked = _SLACK_ESCAPE.sub(replace, text)
+    return unlinked.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def closest_subcommand(word: str) -> str | None:

@@ -92,7 +92,7 @@ def card_of(session: Session, project: Project) -> ProjectCard:
         summary=summary_of(project, len(unassigned)),
         title=_text(innersource.get("title")) or None,
         motivation=_text(innersource.get("motivation")) or None,
-        maintainers=tuple(Person(str(login)) for login in project.maintainers or ()),
+        maintainers=tuple(Person(login) for login in distinct_people(project.maintainers or ())),
         trusted_committers=(),  # contributor progression (a later issue) fills this in
         skills=tuple(str(s) for s in skills) if isinstance(skills, list) else (),
         checklist=tuple(
@@ -108,6 +108,18 @@ def card_of(session: Session, project: Project) -> ProjectCard:
         stars=project.stars,
         forks=project.forks,
     )
+
+
+def distinct_people(names: Iterable[object]) -> list[str]:
+    """innersource.json says "alice", CODEOWNERS says "@alice": one person, shown as @alice."""
+    seen: dict[str, str] = {}
+    for raw in names:
+        name = str(raw).strip()
+        if not name:
+            continue
+        shown = name if "@" in name[1:] or name.startswith("@") else "@" + name  # e-mails stay as they are
+        seen.setdefault(shown.lstrip("@").casefold(), shown)
+    return list(seen.values())
 
 
 def file_url(project: Project, path: object) -> str | None:

@@ -11,6 +11,7 @@ from bot.catalog.store import new_project
 from bot.db.engine import session_scope
 from bot.forges.base import RepoSummary
 from bot.services.discovery import Discovery
+from bot.services.project_views import distinct_people
 from bot.services.results import ProjectCard, ProjectChoice, ProjectNotFound
 from tests.conftest import NOW
 
@@ -175,3 +176,12 @@ def test_empty_catalog(core: Core) -> None:
     result = empty.find("design system")
     assert result.catalog_size == 0 and not result.hits
     assert isinstance(empty.project("aurora"), ProjectNotFound)
+
+
+def test_maintainers_named_twice_are_shown_once() -> None:
+    assert distinct_people(["alice", "bob", "@acme/design", "@Alice", "@bob", "kim@acme.example", ""]) == [
+        "@alice",
+        "@bob",
+        "@acme/design",
+        "kim@acme.example",
+    ]

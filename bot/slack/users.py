@@ -1,0 +1,106 @@
+"""Who may use the bot: full members of the home workspace; guests, outsiders, bots and deleted users may not.
+
+One `users.info` call per user per TTL, cached (refusals and admissions alike) so a busy channel costs
+Slack one lookup per person, not one per command. Slack errors other than `user_not_found` propagate:
+the listener's error handler answers, and nothing is cached, so the next command tries again.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+GUEST = "guest"
+EXTERNAL = "external"
+BOT = "bot"
+DELETED = "deleted"
+
+_SLACKBOT = "USLACKBOT"  # Slackbot's fixed id; its users.info says is_bot false
+
+
+class UserGate:
+    def __init__(
+        self,
+        client: WebClient,
+        home_team_id: str | None = None,
+        ttl_seconds: float = 600,
+        now: Callable[[], float] = time.monotonic,
+        max_entries: int = 20_000,
+    ) -> None:
+        self._client = client
+        self._home_team_id = home_team_id
+        self._home_enterprise_id: str | None = None
+        self._ttl = ttl_seconds
+        self._now = now
+        self._max_entries = max_entries
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, tuple[str | None, float]] = OrderedDict()
+
+    def refusal(self, user_id: str) -> str | None:
+        """A reason key ("guest", "external", "bot", "deleted") to refuse `user_id`, or None to admit."""
+        now = self._now()
+        with self._lock:
+            cached = self._cache.get(user_id)
+            if cached is not None and cached[1] > now:
+                self._cache.move_to_end(user_id)
+                return cached[0]
+        # The lookup runs outside the lock: one slow users.info must not hold up everybody else.
+        verdict = self._look_up(user_id)
+        with self._lock:
+            self._cache[user_id] = (verdict, now + self._ttl)
+            self._cache.move_to_end(user_id)
+            while len(self._cache) > self._max_entries:
+                self._cache.popitem(last=False)
+        return verdict
+
+    def _look_up(self, user_id: str) -> str | None:
+        if user_id == _SLACKBOT:
+            return BOT
+        try:
+            response = self._client.users_info(user=user_id)
+        except SlackApiError as exc:
+            if exc.response.get("error") == "user_not_found":
+                return DELETED
+            raise
+        user: Mapping[str, Any] = response.get("user") or {}
+        return self._verdict(user)
+
+    def _verdict(self, user: Mapping[str, Any]) -> str | None:
+        if user.get("deleted"):
+            return DELETED
+        # `is_app_user` is deliberately not checked: Slack sets it on people who have authorised the
+        # calling app, not on bots. Bots carry `is_bot`; workflow and connector bots their own flags.
+        if user.get("is_bot") or user.get("is_workflow_bot") or user.get("is_connector_bot"):
+            return BOT
+        if user.get("is_restricted") or user.get("is_ultra_restricted"):
+            return GUEST
+        if user.get("is_stranger") or not self._same_organisation(user):
+            return EXTERNAL
+        return None
+
+    def _same_organisation(self, user: Mapping[str, Any]) -> bool:
+        """Same workspace, or on Enterprise Grid a member of the home workspace or the same org."""
+        home_team, home_enterprise = self._home()
+        if user.get("team_id") == home_team:
+            return True
+        enterprise_user = user.get("enterprise_user") or {}
+        if home_team in (enterprise_user.get("teams") or ()):
+            return True
+        return home_enterprise is not None and enterprise_user.get("enterprise_id") == home_enterprise
+
+    def _home(self) -> tuple[str | None, str | None]:
+        with self._lock:
+            if self._home_team_id is not None:
+                return self._home_team_id, self._home_enterprise_id
+        answer = self._client.auth_test()  # once per process: the bot's own workspace
+        team, enterprise = answer.get("team_id"), answer.get("enterprise_id")
+        with self._lock:
+            self._home_team_id = str(team) if team else None
+            self._home_enterprise_id = str(enterprise) if enterprise else None
+            return self._home_team_id, self._home_enterprise_id

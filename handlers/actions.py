@@ -1,0 +1,73 @@
+"""Buttons: *Details* (a project's card) and *More* (the next page of a `find`)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.slack.blocks import (
+    ACTION_DETAILS,
+    ACTION_MORE,
+    error_message,
+    find_message,
+    parse_more_value,
+    project_message,
+    refusal_message,
+)
+from handlers.deps import HandlerDeps
+
+log = logging.getLogger("handlers.actions")
+
+
+def register(app: App, deps: HandlerDeps) -> None:
+    # Both acknowledge first: a button must be acknowledged within 3 s and its acknowledgement shows
+    # nothing, so every answer goes through response_url.
+
+    @app.action(ACTION_DETAILS)
+    def details(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        started, user_id = time.perf_counter(), _user(body)
+        reason = deps.user_gate.refusal(user_id)
+        value = str(action.get("value", ""))
+        if reason is not None:
+            respond({**refusal_message(reason), "replace_original": False})
+        elif not (value.isascii() and value.isdigit()):  # not a value we made: stale or forged
+            respond({**error_message(), "replace_original": False})
+        else:
+            # A new message: the list the button sits in stays, so another project can be opened.
+            answer = deps.discovery.project_by_id(int(value))
+            respond({**project_message(answer), "replace_original": False})
+        _log(ACTION_DETAILS, user_id, reason, started)
+
+    @app.action(ACTION_MORE)
+    def more(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        started, user_id = time.perf_counter(), _user(body)
+        reason = deps.user_gate.refusal(user_id)
+        parsed = parse_more_value(str(action.get("value", "")))
+        if reason is not None:
+            respond({**refusal_message(reason), "replace_original": False})
+        elif parsed is None:
+            respond({**error_message(), "replace_original": False})
+        else:
+            text, offset = parsed
+            # Paging replaces the page: one list that moves on, not a trail of stale *More* buttons.
+            respond({**find_message(deps.discovery.find(text, offset)), "replace_original": True})
+        _log(ACTION_MORE, user_id, reason, started)
+
+
+def _user(body: dict[str, Any]) -> str:
+    return str((body.get("user") or {}).get("id", ""))
+
+
+def _log(action_id: str, user_id: str, refusal: str | None, started: float) -> None:
+    log.info(
+        "event=action action=%s user=%s outcome=%s duration_ms=%.1f",
+        action_id,
+        user_id,
+        f"refused_{refusal}" if refusal else "ok",
+        (time.perf_counter() - started) * 1000,
+    )

@@ -1,0 +1,83 @@
+"""`/innersource`: check the user, parse, call Discovery, render, reply within Slack's deadline."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.services.command_line import parse
+from bot.services.results import HelpTopic, UnknownCommand
+from bot.slack.blocks import find_message, help_message, project_message, refusal_message, working_message
+from handlers.deps import HandlerDeps
+
+log = logging.getLogger("handlers.commands")
+
+COMMAND = "/innersource"
+Message = dict[str, Any]
+
+
+def register(app: App, deps: HandlerDeps) -> None:
+    @app.command(COMMAND)
+    def innersource(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        started = time.perf_counter()
+        user_id = str(command.get("user_id", ""))
+        outcome = {"subcommand": "-", "outcome": "error", "delivery": "-"}
+
+        def work() -> Message:
+            reason = deps.user_gate.refusal(user_id)
+            if reason is not None:
+                outcome["outcome"] = f"refused_{reason}"
+                return refusal_message(reason)
+            outcome["subcommand"], message = answer(deps, str(command.get("text", "")))
+            outcome["outcome"] = "ok"
+            return message
+
+        try:
+            outcome["delivery"] = reply_in_time(work, ack, respond, deps.executor, deps.answer_deadline)
+        finally:
+            log.info(
+                "event=command user=%s subcommand=%s outcome=%s delivery=%s duration_ms=%.1f",
+                user_id,
+                outcome["subcommand"],
+                outcome["outcome"],
+                outcome["delivery"],
+                (time.perf_counter() - started) * 1000,
+            )
+
+
+def answer(deps: HandlerDeps, text: str) -> tuple[str, Message]:
+    """(subcommand, rendered answer) for the text after the slash command."""
+    invocation = parse(text)
+    if isinstance(invocation, UnknownCommand):
+        return "unknown", help_message(HelpTopic(unknown=invocation))
+    if invocation.subcommand == "find":
+        return "find", find_message(deps.discovery.find(invocation.argument))
+    if invocation.subcommand == "project":
+        return "project", project_message(deps.discovery.project(invocation.argument))
+    return "help", help_message(HelpTopic())
+
+
+def reply_in_time(
+    work: Callable[[], Message], ack: Ack, respond: Respond, executor: Executor, deadline: float
+) -> str:
+    """Answer in the acknowledgement when `work` is done within `deadline` seconds; otherwise acknowledge
+    with an interim note at once and answer through response_url when the work is done.
+
+    Returns "ack" or "response_url". An exception from `work` propagates to the @app.error handler,
+    which answers in the acknowledgement or through response_url, whichever is still open.
+    """
+    future = executor.submit(work)
+    try:
+        message = future.result(timeout=deadline)
+    except FutureTimeout:
+        ack(working_message())
+        respond(future.result())
+        return "response_url"
+    ack(message)
+    return "ack"
