@@ -171,6 +171,8 @@ def _innersource(spec: ProjectSpec) -> str:
             "docs": f"https://docs.acme.example/{name}",
             "language": _primary(spec),
             "maintainers": list(spec.maintainers),
+            # Not an SAP portal key: the bot shows it on the project card as the chat channel.
+            **({"chat": f"#{spec.team}"} if spec.team else {}),
         },
         indent=2,
         ensure_ascii=False,

@@ -133,6 +133,7 @@ def test_project_card_has_the_details(discovery: Discovery) -> None:
     assert len(card.checklist) == 11 and all(item.ok for item in card.checklist if item.key == "readme")
     assert card.good_first_issues and all(issue.url.startswith("http") for issue in card.good_first_issues)
     assert card.contributing_url and card.contributing_url.endswith("CONTRIBUTING.md")
+    assert card.chat_channel == "#design-system-maintainers"
     assert any(part.label.startswith("Popularity") for part in card.score_parts)
     # The assigned good-first-issue is not offered to newcomers.
     assert all("defaultProps" not in issue.title for issue in card.good_first_issues)
