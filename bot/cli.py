@@ -7,6 +7,7 @@ import json
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -158,9 +159,15 @@ def _run_socket_mode(settings: Settings, console: Console) -> int:
 
     core = build_core(settings)
     app = build_slack_app(core, build_discovery(core))
-    console.print("Connecting to Slack in Socket Mode…", markup=False)
     handler = socket_mode_handler(app, settings.slack_app_token.get_secret_value())
-    handler.start()  # type: ignore[no-untyped-call]  # blocks until the process is stopped
+    stopping = threading.Event()
+    # SIGTERM (a deploy) and Ctrl-C: close the socket properly instead of dying mid-answer.
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    handler.connect()  # type: ignore[no-untyped-call]
+    console.print("Connected to Slack in Socket Mode; Ctrl-C or SIGTERM stops.", markup=False)
+    stopping.wait()
+    handler.close()  # type: ignore[no-untyped-call]
     return 0
 
 

@@ -17,8 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from bot.sandbox.fake_socket_mode import FakeSocketMode
 from bot.sandbox.slack_directory import SlackDirectory
-from bot.sandbox.slack_web_api import SlackWebApi
+from bot.sandbox.slack_web_api import APP_LEVEL_METHODS, SlackWebApi
 
 __all__ = ["FakeSlack", "SlackDirectory"]
 
@@ -70,6 +71,7 @@ class FakeSlack:
     """Serves Slack's Web API under `api_url` and response URLs, in a background thread."""
 
     bot_token = "xoxb-sandbox-token"
+    app_token = "xapp-sandbox-token"  # the app-level token: only apps.connections.open takes it
     team_id = "T0SANDBOX"
     signing_secret = "sandbox-signing-secret"
     bot_user_id = "U0INNERSRC"
@@ -85,7 +87,15 @@ class FakeSlack:
         self._faults: dict[str, deque[tuple[int, JsonDict, dict[str, str]]]] = {}
         self._holds: dict[str, deque[threading.Event]] = {}
         self._responses: dict[str, list[JsonDict]] = {}
-        self._api = SlackWebApi(self.directory, self.team_id, self.bot_user_id, self.bot_id, self.app_id)
+        self._socket_mode: FakeSocketMode | None = None
+        self._api = SlackWebApi(
+            self.directory,
+            self.team_id,
+            self.bot_user_id,
+            self.bot_id,
+            self.app_id,
+            socket_mode_url=lambda: self.socket_mode.new_url(),
+        )
         self._server = _Server(self)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True
@@ -104,7 +114,19 @@ class FakeSlack:
         self._thread.start()
         return self
 
+    @property
+    def socket_mode(self) -> FakeSocketMode:
+        """The Socket Mode endpoint `apps.connections.open` points at, started on first use."""
+        with self._cond:
+            if self._socket_mode is None:
+                self._socket_mode = FakeSocketMode(self.app_id).start()
+            return self._socket_mode
+
     def stop(self) -> None:
+        with self._cond:
+            socket_mode, self._socket_mode = self._socket_mode, None
+        if socket_mode is not None:
+            socket_mode.stop()
         self._server.shutdown()
         self._server.server_close()
 
@@ -216,8 +238,10 @@ class FakeSlack:
         params.pop("token", None)
         if not token:  # Slack's own words: auth.test.error_with_no_token.json / auth.test.error.json
             return 200, {"ok": False, "error": "not_authed"}, {}
-        if token != self.bot_token:
+        if token not in (self.bot_token, self.app_token):
             return 200, {"ok": False, "error": "invalid_auth"}, {}
+        if (token == self.app_token) != (method in APP_LEVEL_METHODS):  # Slack's answer to a mixed-up token
+            return 200, {"ok": False, "error": "not_allowed_token_type"}, {}
         with self._cond:
             answer = self._api.call(method, params)
             self._calls.append((method, params, bool(answer.get("ok"))))

@@ -14,6 +14,7 @@ from bot.sandbox.slack_directory import SlackDirectory
 
 JsonDict = dict[str, Any]
 TS_BASE = 1767225600  # message timestamps count up from here: repeatable across runs
+APP_LEVEL_METHODS = frozenset({"apps.connections.open"})  # take the xapp- token; the rest take the xoxb-
 
 
 def _invalid_arguments(message: str) -> JsonDict:
@@ -30,8 +31,17 @@ class SlackWebApi:
     Not thread-safe on its own; FakeSlack calls it with its lock held.
     """
 
-    def __init__(self, directory: SlackDirectory, team_id: str, bot_user_id: str, bot_id: str, app_id: str):
+    def __init__(
+        self,
+        directory: SlackDirectory,
+        team_id: str,
+        bot_user_id: str,
+        bot_id: str,
+        app_id: str,
+        socket_mode_url: Callable[[], str],
+    ):
         self.directory = directory
+        self.socket_mode_url = socket_mode_url  # issues a fresh WebSocket URL per call, as Slack does
         self.team_id, self.bot_user_id, self.bot_id, self.app_id = team_id, bot_user_id, bot_id, app_id
         self.dm_users: dict[str, str] = {}  # DM channel id -> user id
         self.home_views: dict[str, JsonDict] = {}  # user id -> last published Home tab
@@ -43,6 +53,7 @@ class SlackWebApi:
             "chat.postEphemeral": self._post_ephemeral,
             "conversations.open": self._conversations_open,
             "views.publish": self._views_publish,
+            "apps.connections.open": self._apps_connections_open,
         }
 
     def knows(self, method: str) -> bool:
@@ -70,6 +81,9 @@ class SlackWebApi:
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
         }
+
+    def _apps_connections_open(self, params: JsonDict) -> JsonDict:
+        return {"ok": True, "url": self.socket_mode_url()}
 
     def _users_info(self, params: JsonDict) -> JsonDict:
         user = self.directory.user(str(params.get("user", "")))

@@ -47,6 +47,9 @@ def new_bolt_app(bot_token: str, signing_secret: str | None, api_url: str) -> Ap
     request to an app built without a secret is never processed; and "" rather than None keeps Bolt from
     reading SLACK_SIGNING_SECRET from the environment behind Settings' back.
     """
+    # Bolt also reads SLACK_BOT_TOKEN itself and, finding it next to our client, warns at every start
+    # that the token is unused; it is the same token, already in the client, so drop that one line.
+    logging.getLogger("slack_bolt.App").addFilter(_UnusedTokenWarning())
     app = App(
         client=new_web_client(bot_token, api_url),
         signing_secret=signing_secret or "",
@@ -61,6 +64,11 @@ def new_bolt_app(bot_token: str, signing_secret: str | None, api_url: str) -> Ap
     # response_url, which must not reach the logs.
     logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
     return app
+
+
+class _UnusedTokenWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
 
 
 def socket_mode_handler(app: App, app_token: str) -> SocketModeHandler:
