@@ -18,8 +18,10 @@ run: $(STAMP)  ## the main job (sandbox when no Slack token and no forge is conf
 test: $(STAMP)  ## every test; on PostgreSQL too when TEST_DATABASE_URL is set
 	@$(BIN)/pytest -n 2 -q
 
-bench: $(STAMP)  ## benchmarks, each printing its figures next to its budget
-	@$(BIN)/python bench/crawl_cost.py
+bench: $(STAMP)  ## benchmarks, each printing its figures next to its budget; fails if any is over
+	@$(BIN)/python bench/crawl_cost.py; crawl=$$?; \
+	$(BIN)/python bench/find_latency.py; find=$$?; \
+	exit $$(( crawl || find ))
 
 lint: $(STAMP)
 	@$(BIN)/ruff check .

@@ -17,6 +17,7 @@ from bot.slack.blocks import (
     project_message,
     refusal_message,
 )
+from handlers.background import run_later, user_of
 from handlers.deps import HandlerDeps
 
 log = logging.getLogger("handlers.actions")
@@ -24,43 +25,46 @@ log = logging.getLogger("handlers.actions")
 
 def register(app: App, deps: HandlerDeps) -> None:
     # Both acknowledge first: a button must be acknowledged within 3 s and its acknowledgement shows
-    # nothing, so every answer goes through response_url.
-
+    # nothing, so every answer goes through response_url, from the background.
     @app.action(ACTION_DETAILS)
     def details(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        started, user_id = time.perf_counter(), _user(body)
-        reason = deps.user_gate.refusal(user_id)
-        value = str(action.get("value", ""))
-        if reason is not None:
-            respond({**refusal_message(reason), "replace_original": False})
-        elif not (value.isascii() and value.isdigit()):  # not a value we made: stale or forged
-            respond({**error_message(), "replace_original": False})
-        else:
-            # A new message: the list the button sits in stays, so another project can be opened.
-            answer = deps.discovery.project_by_id(int(value))
-            respond({**project_message(answer), "replace_original": False})
-        _log(ACTION_DETAILS, user_id, reason, started)
+        user_id, value = user_of(body), str(action.get("value", ""))
+
+        def work() -> None:
+            started = time.perf_counter()
+            reason = deps.user_gate.refusal(user_id)
+            if reason is not None:
+                respond({**refusal_message(reason), "replace_original": False})
+            elif not (value.isascii() and value.isdigit() and len(value) <= 18):  # not a value we made
+                respond({**error_message(), "replace_original": False})
+            else:
+                # A new message: the list the button sits in stays, so another project can be opened.
+                answer = deps.discovery.project_by_id(int(value))
+                respond({**project_message(answer), "replace_original": False})
+            _log(ACTION_DETAILS, user_id, reason, started)
+
+        run_later(deps.executor, ACTION_DETAILS, user_id, work, respond)
 
     @app.action(ACTION_MORE)
     def more(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        started, user_id = time.perf_counter(), _user(body)
-        reason = deps.user_gate.refusal(user_id)
-        parsed = parse_more_value(str(action.get("value", "")))
-        if reason is not None:
-            respond({**refusal_message(reason), "replace_original": False})
-        elif parsed is None:
-            respond({**error_message(), "replace_original": False})
-        else:
-            text, offset = parsed
-            # Paging replaces the page: one list that moves on, not a trail of stale *More* buttons.
-            respond({**find_message(deps.discovery.find(text, offset)), "replace_original": True})
-        _log(ACTION_MORE, user_id, reason, started)
+        user_id, parsed = user_of(body), parse_more_value(str(action.get("value", "")))
 
+        def work() -> None:
+            started = time.perf_counter()
+            reason = deps.user_gate.refusal(user_id)
+            if reason is not None:
+                respond({**refusal_message(reason), "replace_original": False})
+            elif parsed is None:
+                respond({**error_message(), "replace_original": False})
+            else:
+                text, offset = parsed
+                # Paging replaces the page: one list that moves on, not a trail of stale *More* buttons.
+                respond({**find_message(deps.discovery.find(text, offset)), "replace_original": True})
+            _log(ACTION_MORE, user_id, reason, started)
 
-def _user(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id", ""))
+        run_later(deps.executor, ACTION_MORE, user_id, work, respond)
 
 
 def _log(action_id: str, user_id: str, refusal: str | None, started: float) -> None:

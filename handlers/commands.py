@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -13,7 +13,14 @@ from slack_bolt import Ack, App, Respond
 
 from bot.services.command_line import parse
 from bot.services.results import HelpTopic, UnknownCommand
-from bot.slack.blocks import find_message, help_message, project_message, refusal_message, working_message
+from bot.slack.blocks import (
+    error_message,
+    find_message,
+    help_message,
+    project_message,
+    refusal_message,
+    working_message,
+)
 from handlers.deps import HandlerDeps
 
 log = logging.getLogger("handlers.commands")
@@ -69,15 +76,29 @@ def reply_in_time(
     """Answer in the acknowledgement when `work` is done within `deadline` seconds; otherwise acknowledge
     with an interim note at once and answer through response_url when the work is done.
 
-    Returns "ack" or "response_url". An exception from `work` propagates to the @app.error handler,
-    which answers in the acknowledgement or through response_url, whichever is still open.
+    Returns "ack" or "response_url". An exception from `work` within the deadline propagates to the
+    @app.error handler, which answers in the acknowledgement. Past the deadline the listener returns at
+    once (its thread is not held while the work goes on), and the follow-up, error or not, is sent by
+    the worker that finishes the work.
     """
     future = executor.submit(work)
     try:
         message = future.result(timeout=deadline)
     except FutureTimeout:
         ack(working_message())
-        respond(future.result())
+        future.add_done_callback(lambda done: _follow_up(done, respond))
         return "response_url"
     ack(message)
     return "ack"
+
+
+def _follow_up(done: Future[Message], respond: Respond) -> None:
+    try:
+        respond(done.result())
+    except Exception as error:
+        # Out of Bolt's hands by now, so the @app.error handler won't see it: say so here.
+        log.error("event=late_answer_failed error=%s", type(error).__name__, exc_info=error)
+        try:
+            respond(error_message())
+        except Exception as reply_error:
+            log.warning("event=error_reply_failed error=%s", type(reply_error).__name__)

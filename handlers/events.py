@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.slack.blocks import home_view
+from handlers.background import run_later
 from handlers.deps import HandlerDeps
 
 log = logging.getLogger("handlers.events")
@@ -20,10 +21,16 @@ def register(app: App, deps: HandlerDeps) -> None:
         if event.get("tab") != "home":  # the Messages tab needs nothing from us
             return
         user_id = str(event.get("user", ""))
-        reason = deps.user_gate.refusal(user_id)
-        view = home_view(deps.discovery.catalog_size(), refusal=reason)
-        client.views_publish(user_id=user_id, view=view)
-        log.info("event=home_published user=%s outcome=%s", user_id, f"refused_{reason}" if reason else "ok")
+
+        def publish() -> None:  # Slack is answered first; the lookup and views.publish may be slow
+            reason = deps.user_gate.refusal(user_id)
+            view = home_view(deps.discovery.catalog_size(), refusal=reason)
+            client.views_publish(user_id=user_id, view=view)
+            log.info(
+                "event=home_published user=%s outcome=%s", user_id, f"refused_{reason}" if reason else "ok"
+            )
+
+        run_later(deps.executor, "app_home_opened", user_id, publish, None)
 
     @app.event("member_joined_channel")
     def member_joined(event: dict[str, Any]) -> None:

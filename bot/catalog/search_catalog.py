@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catalog.search_index import SearchDocument, SearchIndex
@@ -24,7 +24,7 @@ from bot.db.models import SEARCHED_COLUMNS, Project, search_digest
 log = logging.getLogger(__name__)
 
 README_OPENING = 600  # characters of the README that count for search: its opening says what it is
-REBUILD_DEAD_SHARE = 0.25  # rebuild from scratch once a quarter of the slots are superseded
+REBUILD_SHARE = 0.10  # dead slots plus changes beyond this share of the catalog: rebuild, don't patch
 _CHUNK = 2_000
 SEARCH_COLUMNS = [Project.id, Project.search_digest] + [getattr(Project, c) for c in SEARCHED_COLUMNS]
 
@@ -74,7 +74,8 @@ class CatalogSearch:
         self._refresh_seconds = refresh_seconds
         self._clock = clock
         self._index: SearchIndex | None = None
-        self._digests: dict[int, str] = {}
+        self._digests: dict[int, int] = {}
+        self._fingerprint: tuple[int, int] | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()  # one load/refresh at a time
         self._refreshing = False
@@ -102,42 +103,62 @@ class CatalogSearch:
         """Bring the index up to date now (used at start-up and by tests that just crawled)."""
         with self._lock:
             started = time.perf_counter()
+            fingerprint = self._current_fingerprint()
+            if fingerprint == self._fingerprint and self._index is not None:
+                self._checked_at = self._clock()  # nothing changed: one aggregate query, no rows read
+                return
             current = self._current_digests()
-            stale_index = self._index is None or self._index.dead_share > REBUILD_DEAD_SHARE
-            changed = (
-                list(current) if stale_index else [i for i, d in current.items() if self._digests.get(i) != d]
-            )
-            gone = [] if stale_index else [i for i in self._digests if i not in current]
-            index = SearchIndex() if stale_index else self._index
-            assert index is not None
-            for documents in self._documents(changed):
-                index.upsert(documents)
-            index.remove(gone)
+            changed = [i for i, d in current.items() if self._digests.get(i) != d]
+            gone = [i for i in self._digests if i not in current]
+            index = self._index
+            # Many changes (a crawl re-scored everything) or many dead slots: build a new index off to
+            # the side, where no search waits for it, and swap it in; otherwise patch the live one.
+            rebuild = index is None or index.dead_share + len(changed) / max(len(current), 1) > REBUILD_SHARE
+            if rebuild:
+                fresh = SearchIndex()
+                for documents in self._documents(list(current)):
+                    fresh.upsert(documents)
+                fresh.warm()
+                self._index = fresh
+            elif index is not None:
+                for documents in self._documents(changed):
+                    index.upsert(documents)
+                index.remove(gone)
+                index.warm()
             self._digests = current
-            self._index = index
+            self._fingerprint = fingerprint
             self._checked_at = self._clock()
             if changed or gone:
                 log.info(
                     "event=search_refresh rebuilt=%s changed=%d removed=%d projects=%d duration_ms=%.0f",
-                    stale_index,
+                    rebuild,
                     len(changed),
                     len(gone),
-                    len(index),
+                    len(current),
                     (time.perf_counter() - started) * 1000,
                 )
 
-    def _current_digests(self) -> dict[int, str]:
+    def _current_fingerprint(self) -> tuple[int, int]:
+        """(listed rows, sum of their digests): changes when any listed row's digest changes, and is
+        computed inside the database, so an unchanged catalog costs one aggregate query per check."""
+        with self._sessions() as session:
+            row = session.execute(
+                select(func.count(), func.coalesce(func.sum(Project.search_digest), 0)).where(Project.listed)
+            ).one()
+        return int(row[0]), int(row[1] or 0)
+
+    def _current_digests(self) -> dict[int, int]:
         with self._sessions() as session:
             rows = session.execute(select(Project.id, Project.search_digest).where(Project.listed)).all()
-        digests = {row.id: row.search_digest for row in rows}
-        missing = [i for i, d in digests.items() if d is None]
+        digests = {row.id: row.search_digest for row in rows if row.search_digest is not None}
+        missing = [row.id for row in rows if row.search_digest is None]
         if missing:
             digests.update(self._backfill(missing))
         return digests
 
-    def _backfill(self, ids: Sequence[int]) -> dict[int, str]:
+    def _backfill(self, ids: Sequence[int]) -> dict[int, int]:
         """Rows written without the ORM (bulk loads) or before migration 0002 get their digest now."""
-        filled: dict[int, str] = {}
+        filled: dict[int, int] = {}
         with self._sessions() as session:
             for chunk in _chunks(ids):
                 rows = session.execute(select(*SEARCH_COLUMNS).where(Project.id.in_(chunk))).all()

@@ -1,7 +1,9 @@
 """How text becomes search terms: one tokenizer for projects and queries, so both sides agree.
 
-Case- and accent-insensitive, splits names at `-`, `_`, `.`, `/` and camelCase, drops a handful
-of English stopwords and folds simple plurals ("templates" finds "template").
+Case- and accent-insensitive, splits at `-`, `_`, `.`, `/`, drops a handful of English stopwords and
+folds simple plurals ("templates" finds "template"). camelCase is split only in project names
+(`featureStore` → feature, store, featurestore): in prose, "JavaScript" and "GraphQL" are words of
+their own, and splitting them would make `find java` match every JavaScript project.
 """
 
 from __future__ import annotations
@@ -62,15 +64,17 @@ def stem(word: str) -> str:
     return word
 
 
-def words(text: str) -> list[str]:
-    """Folded words in order, stopwords kept (for phrase and name checks)."""
-    return [fold(w) for w in _WORD.findall(_CAMEL.sub(" ", text))]
-
-
 def terms(text: str) -> list[str]:
     """Search terms: folded, stemmed, without stopwords; repeated terms kept (term frequency)."""
-    found = (_term(w) for w in _WORD.findall(_CAMEL.sub(" ", text)))
+    found = (_term(w) for w in _WORD.findall(text))
     return [t for t in found if t]
+
+
+def name_terms(name: str) -> list[str]:
+    """A project name's terms: its words, plus the parts of camelCase words."""
+    whole = terms(name)
+    parts = terms(_CAMEL.sub(" ", name))
+    return whole + [t for t in parts if t not in whole]
 
 
 @lru_cache(maxsize=200_000)  # project vocabularies are small; indexing 50,000 READMEs repeats words

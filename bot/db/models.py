@@ -101,8 +101,9 @@ class Project(Base):
     first_seen_at: Mapped[datetime]
     last_crawled_at: Mapped[datetime]
     # Hash of what search shows and ranks by (SEARCHED_COLUMNS), kept by the mapper events below, so
-    # each replica's in-memory search index reloads only the rows whose digest changed.
-    search_digest: Mapped[str | None] = mapped_column(String(32))
+    # each replica's in-memory search index reloads only the rows whose digest changed. 31 bits: the
+    # sum over all rows (a one-query "did anything change?") stays within a 64-bit integer.
+    search_digest: Mapped[int | None] = mapped_column(Integer)
 
     issues: Mapped[list[GoodFirstIssue]] = relationship(
         back_populates="project", cascade="all, delete-orphan", order_by="GoodFirstIssue.number"
@@ -116,10 +117,10 @@ SEARCHED_COLUMNS = (
 )  # fmt: skip
 
 
-def search_digest(values: dict[str, Any]) -> str:
+def search_digest(values: dict[str, Any]) -> int:
     """Digest of SEARCHED_COLUMNS taken from a row mapping (or a Project's attributes)."""
     canonical = json.dumps([values.get(column) for column in SEARCHED_COLUMNS], sort_keys=True, default=str)
-    return hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
+    return int.from_bytes(hashlib.blake2b(canonical.encode(), digest_size=4).digest(), "big") & 0x7FFFFFFF
 
 
 @event.listens_for(Project, "before_insert")
@@ -132,7 +133,11 @@ class GoodFirstIssue(Base):
     """An issue carrying one of the configured good-first-issue labels (open or since closed)."""
 
     __tablename__ = "good_first_issues"
-    __table_args__ = (UniqueConstraint("project_id", "number", name="uq_gfi_project_number"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "number", name="uq_gfi_project_number"),
+        # Open issues of a page of projects: SQLite would otherwise pick the index on `state` alone.
+        Index("ix_gfi_project_state", "project_id", "state"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)

@@ -9,12 +9,19 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.catalog.search_catalog import SEARCH_COLUMNS, CatalogSearch, document_from_row
+from bot.catalog.search_catalog import CatalogSearch, document_from_row
 from bot.catalog.search_index import Filters, SearchIndex
 from bot.catalog.search_text import language_key, terms, topic_key
 from bot.db.models import Project
 from bot.services.command_line import parse_find
-from bot.services.project_views import card_of, load_summaries, match_reasons
+from bot.services.project_views import (
+    card_of,
+    load_rows,
+    load_summaries,
+    match_reasons,
+    open_issue_counts,
+    summary_of,
+)
 from bot.services.results import (
     PAGE_SIZE,
     FindQuery,
@@ -62,25 +69,23 @@ class Discovery:
         if size == 0 or not (query_terms or filters):
             return FindResult(query, (), 0, 0, size)
         outcome = index.search(query_terms, filters)
-        total = len(outcome.project_ids)
-        offset = max(0, min(offset, max(total - 1, 0)))
-        page = outcome.project_ids[offset : offset + self._page_size]
-        if not page:
+        if not outcome.total:
             return FindResult(query, (), 0, 0, size, self._suggestions(index, query))
+        offset = max(0, min(offset, outcome.total - 1))
+        page = outcome.page(offset, self._page_size)
         with self._sessions() as session:
-            summaries = load_summaries(session, page)
-            rows = session.execute(select(*SEARCH_COLUMNS).where(Project.id.in_(page))).all()
-        fields = {row.id: document_from_row(row._mapping).fields for row in rows}
+            rows = load_rows(session, page)
+            counts = open_issue_counts(session, page)
         typed = typed_words(query.words)
-        hits = tuple(
-            ProjectHit(
-                summaries[i],
-                match_reasons(fields[i], typed, outcome.corrections, _filters_matched(summaries[i], query)),
-            )
-            for i in page
-            if i in summaries
-        )
-        return FindResult(query, hits, offset, total, size)
+        hits = []
+        for project_id in page:
+            if project_id not in rows:  # removed since the index last refreshed
+                continue
+            summary = summary_of(rows[project_id], counts.get(project_id, 0))
+            fields = document_from_row(rows[project_id]).fields
+            reasons = match_reasons(fields, typed, outcome.corrections, _filters_matched(summary, query))
+            hits.append(ProjectHit(summary, reasons))
+        return FindResult(query, tuple(hits), offset, outcome.total, size)
 
     def _suggestions(self, index: SearchIndex, query: FindQuery) -> tuple[str, ...]:
         """Closest project names to what was typed, then closest topics to each word."""
@@ -133,11 +138,13 @@ class Discovery:
             return [], parts.netloc
         if "/" in text:
             return index.by_full_name(text) or index.by_full_name_suffix(text), None
-        return index.by_name(text), None
+        return index.by_name(text) or index.by_name_words(text), None
 
     def project_by_id(self, project_id: int) -> ProjectAnswer:
         with self._sessions() as session:
             project = session.get(Project, project_id)
-            if project is None or not project.listed:
-                return ProjectNotFound(str(project_id), None, len(self._search.index))
+            if project is None:
+                return ProjectNotFound(f"#{project_id}", None, len(self._search.index))
+            if not project.listed:  # archived, made private or deleted since the list was shown
+                return ProjectNotFound(project.full_name, None, len(self._search.index))
             return card_of(session, project)

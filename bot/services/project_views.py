@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.catalog.readiness import CHECKLIST
 from bot.catalog.score import activity_label
+from bot.catalog.search_catalog import SEARCH_COLUMNS
 from bot.catalog.search_text import terms
 from bot.db.models import GoodFirstIssue, Project
 from bot.services.results import ChecklistItem, IssueLink, Person, ProjectCard, ProjectSummary, ScorePart
@@ -31,49 +33,62 @@ _REASON_FIELDS = (
     ("skills", "skills"),
     ("languages", "language"),
     ("motivation", "motivation"),
+    ("namespace", "group"),
     ("readme", "README"),
 )
 
 
-def load_summaries(session: Session, project_ids: Sequence[int]) -> dict[int, ProjectSummary]:
+# Built once: every `find` runs both, and SQLAlchemy then reuses their compiled form.
+_ROWS = select(*SEARCH_COLUMNS).where(Project.id.in_(bindparam("ids", expanding=True)))
+_OPEN_ISSUES = select(GoodFirstIssue.project_id, GoodFirstIssue.assignees).where(
+    GoodFirstIssue.project_id.in_(bindparam("ids", expanding=True)), GoodFirstIssue.state == "open"
+)
+
+
+def load_rows(session: Session, project_ids: Sequence[int]) -> dict[int, Mapping[Any, Any]]:
+    """The search columns of these projects: enough for a summary and for "why it matched"."""
     if not project_ids:
         return {}
-    projects = session.scalars(select(Project).where(Project.id.in_(project_ids))).all()
+    rows = session.execute(_ROWS, {"ids": list(project_ids)}).all()
+    return {row.id: row._mapping for row in rows}
+
+
+def load_summaries(session: Session, project_ids: Sequence[int]) -> dict[int, ProjectSummary]:
+    rows = load_rows(session, project_ids)
     counts = open_issue_counts(session, project_ids)
-    return {p.id: summary_of(p, counts.get(p.id, 0)) for p in projects}
+    return {i: summary_of(row, counts.get(i, 0)) for i, row in rows.items()}
 
 
 def open_issue_counts(session: Session, project_ids: Iterable[int]) -> dict[int, int]:
-    rows = session.execute(
-        select(GoodFirstIssue.project_id, GoodFirstIssue.assignees).where(
-            GoodFirstIssue.project_id.in_(list(project_ids)), GoodFirstIssue.state == "open"
-        )
-    ).all()
+    rows = session.execute(_OPEN_ISSUES, {"ids": list(project_ids)}).all()
     counts: dict[int, int] = {}
     for project_id, assignees in rows:
-        if not assignees:
+        if not assignees:  # assigned issues are taken: a newcomer should not be sent to them
             counts[project_id] = counts.get(project_id, 0) + 1
     return counts
 
 
-def summary_of(project: Project, open_good_first_issues: int) -> ProjectSummary:
-    innersource = project.innersource or {}
+def summary_of(values: Mapping[Any, Any], open_good_first_issues: int) -> ProjectSummary:
+    """A summary from a project's columns (a SEARCH_COLUMNS row, or a Project's attributes)."""
+    innersource = values["innersource"] if isinstance(values["innersource"], dict) else {}
     description = (
-        project.description or _text(innersource.get("title")) or _text(innersource.get("motivation"))
+        values["description"] or _text(innersource.get("title")) or _text(innersource.get("motivation"))
     )
-    languages = sorted(project.languages or {}, key=lambda lang: -float(project.languages[lang] or 0))
+    languages = values["languages"] or {}
+    primary = values["primary_language"]
     return ProjectSummary(
-        id=project.id,
-        forge=project.forge,
-        full_name=project.full_name,
-        name=project.name,
-        web_url=project.web_url,
+        id=values["id"],
+        forge=values["forge"],
+        full_name=values["full_name"],
+        name=values["name"],
+        web_url=values["web_url"],
         description=" ".join(description.split()),
-        languages=tuple(languages) or ((project.primary_language,) if project.primary_language else ()),
-        topics=tuple(project.topics or ()),
-        activity_score=project.activity_score,
-        activity_label=activity_label(project.activity_score),
-        ready=project.ready,
+        languages=tuple(sorted(languages, key=lambda lang: -float(languages[lang] or 0)))
+        or ((primary,) if primary else ()),
+        topics=tuple(values["topics"] or ()),
+        activity_score=values["activity_score"],
+        activity_label=activity_label(values["activity_score"]),
+        ready=bool(values["ready"]),
         open_good_first_issues=open_good_first_issues,
     )
 
@@ -89,7 +104,7 @@ def card_of(session: Session, project: Project) -> ProjectCard:
     skills = innersource.get("skills")
     parts = project.score_parts or {}
     return ProjectCard(
-        summary=summary_of(project, len(unassigned)),
+        summary=summary_of({c.key: getattr(project, c.key) for c in SEARCH_COLUMNS}, len(unassigned)),
         title=_text(innersource.get("title")) or None,
         motivation=_text(innersource.get("motivation")) or None,
         maintainers=tuple(Person(login) for login in distinct_people(project.maintainers or ())),

@@ -23,7 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 __all__ = ["App", "SocketModeHandler", "new_bolt_app", "new_web_client", "socket_mode_handler"]
 
 WEB_API_TIMEOUT_SECONDS = 10  # slack_sdk's default is 30: far past any deadline a listener works to
-LISTENER_THREADS = 16  # Bolt's default is 5; a slow `find` holds one while it answers via response_url
+LISTENER_THREADS = 4  # only for lazy listeners (none yet): listeners run on the request thread
 
 
 def new_web_client(bot_token: str, api_url: str) -> WebClient:
@@ -53,9 +53,10 @@ def new_bolt_app(bot_token: str, signing_secret: str | None, api_url: str) -> Ap
     app = App(
         client=new_web_client(bot_token, api_url),
         signing_secret=signing_secret or "",
-        # False: Bolt answers Slack as soon as a listener calls ack() and lets the listener go on, which
-        # is what lets a slow command acknowledge at once and answer later through response_url.
-        process_before_response=False,
+        # True: the listener runs on the request's own thread and Bolt answers when it returns. Our
+        # listeners return as soon as they have acknowledged (slow work goes on in the handlers'
+        # executor), and this skips Bolt's other mode, which polls for ack() every 10 ms.
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(
             max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"
         ),

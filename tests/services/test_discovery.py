@@ -186,3 +186,19 @@ def test_maintainers_named_twice_are_shown_once() -> None:
         "@acme/design",
         "kim@acme.example",
     ]
+
+
+def test_project_by_a_word_of_its_name(discovery: Discovery) -> None:
+    kafka = discovery.project("kafka")
+    assert isinstance(kafka, ProjectCard) and kafka.summary.full_name == "acme/kafka-client"
+    aurora = discovery.project("aurora")
+    assert isinstance(aurora, ProjectChoice)
+    assert [p.full_name for p in aurora.candidates] == ["acme/aurora-design-system", "acme/aurora-icons"]
+
+
+def test_java_is_not_javascript(discovery: Discovery) -> None:
+    java = discovery.find("java")
+    assert java.hits and all(
+        "Java" in hit.project.languages or "java" in hit.project.topics for hit in java.hits
+    )
+    assert discovery.find("javascript").total > 0

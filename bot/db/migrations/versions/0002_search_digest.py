@@ -17,7 +17,7 @@ depends_on = None
 def upgrade() -> None:
     # Existing rows start with NULL; the search index computes and stores their digests on first load.
     with op.batch_alter_table("projects") as batch_op:
-        batch_op.add_column(sa.Column("search_digest", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("search_digest", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
