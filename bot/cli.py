@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from pydantic import SecretStr
 from rich.console import Console
 
 from bot import cli_output
@@ -212,14 +211,7 @@ def _console_over_fake_slack(core: Core, console: Console) -> int:
     from bot.sandbox.fake_slack import FakeSlack
 
     with FakeSlack() as slack:
-        slack_settings = core.settings.model_copy(
-            update={
-                "slack_bot_token": SecretStr(FakeSlack.bot_token),
-                "slack_signing_secret": SecretStr(FakeSlack.signing_secret),
-                "slack_api_url": slack.api_url,
-            }
-        )
-        slack_core = replace(core, settings=slack_settings)
+        slack_core = replace(core, settings=slack.settings_for(core.settings))
         app = build_slack_app(slack_core, build_discovery(slack_core))
         with build_http_server(slack_core, app, "127.0.0.1", 0) as server:
             interactive = sys.stdin is not None and sys.stdin.isatty()

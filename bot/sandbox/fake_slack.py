@@ -17,6 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from pydantic import SecretStr
+
+from bot.config import Settings
 from bot.sandbox.fake_socket_mode import FakeSocketMode
 from bot.sandbox.slack_directory import SlackDirectory
 from bot.sandbox.slack_web_api import APP_LEVEL_METHODS, SlackWebApi
@@ -164,6 +167,16 @@ class FakeSlack:
     def home_view(self, user_id: str) -> JsonDict | None:
         with self._cond:
             return self._api.home_views.get(user_id)
+
+    def settings_for(self, settings: Settings) -> Settings:
+        """`settings` aimed at this fake: its tokens, signing secret and Web API URL."""
+        return settings.model_copy(
+            update={
+                "slack_bot_token": SecretStr(self.bot_token),
+                "slack_signing_secret": SecretStr(self.signing_secret),
+                "slack_api_url": self.api_url,
+            }
+        )
 
     def new_response_url(self) -> str:
         url = f"http://127.0.0.1:{self.port}/response/{uuid.uuid4().hex}"

@@ -12,7 +12,6 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from bot.app import Core, build_discovery, build_http_server, build_slack_app
 from bot.sandbox.fake_slack import FakeSlack
@@ -73,14 +72,7 @@ class Bot:
 @contextmanager
 def running_bot(core: Core) -> Iterator[Bot]:
     with FakeSlack() as slack:
-        settings = core.settings.model_copy(
-            update={
-                "slack_bot_token": SecretStr(slack.bot_token),
-                "slack_signing_secret": SecretStr(slack.signing_secret),
-                "slack_api_url": slack.api_url,
-            }
-        )
-        slack_core = replace(core, settings=settings)
+        slack_core = replace(core, settings=slack.settings_for(core.settings))
         app = build_slack_app(slack_core, build_discovery(slack_core))
         with build_http_server(slack_core, app, "127.0.0.1", 0) as server:
             yield Bot(slack, server)
