@@ -22,21 +22,21 @@ log = logging.getLogger("handlers.background")
 def run_later(
     executor: Executor, what: str, user_id: str, work: Callable[[], None], respond: Respond | None
 ) -> None:
-    def guarded() -> None:
-        try:
-            work()
-        except Exception as error:
-            log.error("event=listener_error user=%s command=%s error=%s", user_id, what, type(error).__name__,
-                      exc_info=error)  # fmt: skip
-            if respond is not None:
-                try:
-                    respond({**error_message(), "replace_original": False})
-                except Exception as reply_error:  # nothing left to tell the person with
-                    log.warning(
-                        "event=error_reply_failed user=%s error=%s", user_id, type(reply_error).__name__
-                    )
+    executor.submit(guarded, what, user_id, work, respond)
 
-    executor.submit(guarded)
+
+def guarded(what: str, user_id: str, work: Callable[[], None], respond: Respond | None) -> None:
+    """Run `work`; if it fails, log it and tell the person (when there is a response_url)."""
+    try:
+        work()
+    except Exception as error:
+        log.error("event=listener_error user=%s command=%s error=%s", user_id, what, type(error).__name__,
+                  exc_info=error)  # fmt: skip
+        if respond is not None:
+            try:
+                respond({**error_message(), "replace_original": False})
+            except Exception as reply_error:  # nothing left to tell the person with
+                log.warning("event=error_reply_failed user=%s error=%s", user_id, type(reply_error).__name__)
 
 
 def user_of(body: dict[str, Any]) -> str:

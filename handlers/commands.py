@@ -14,13 +14,13 @@ from slack_bolt import Ack, App, Respond
 from bot.services.command_line import parse
 from bot.services.results import HelpTopic, UnknownCommand
 from bot.slack.blocks import (
-    error_message,
     find_message,
     help_message,
     project_message,
     refusal_message,
     working_message,
 )
+from handlers.background import guarded
 from handlers.deps import HandlerDeps
 
 log = logging.getLogger("handlers.commands")
@@ -46,7 +46,9 @@ def register(app: App, deps: HandlerDeps) -> None:
             return message
 
         try:
-            outcome["delivery"] = reply_in_time(work, ack, respond, deps.executor, deps.answer_deadline)
+            outcome["delivery"] = reply_in_time(
+                work, ack, respond, deps.executor, deps.answer_deadline, user_id
+            )
         finally:
             log.info(
                 "event=command user=%s subcommand=%s outcome=%s delivery=%s duration_ms=%.1f",
@@ -71,7 +73,7 @@ def answer(deps: HandlerDeps, text: str) -> tuple[str, Message]:
 
 
 def reply_in_time(
-    work: Callable[[], Message], ack: Ack, respond: Respond, executor: Executor, deadline: float
+    work: Callable[[], Message], ack: Ack, respond: Respond, executor: Executor, deadline: float, user_id: str
 ) -> str:
     """Answer in the acknowledgement when `work` is done within `deadline` seconds; otherwise acknowledge
     with an interim note at once and answer through response_url when the work is done.
@@ -86,19 +88,14 @@ def reply_in_time(
         message = future.result(timeout=deadline)
     except FutureTimeout:
         ack(working_message())
-        future.add_done_callback(lambda done: _follow_up(done, respond))
+
+        def follow_up(done: Future[Message]) -> None:
+            def send() -> None:
+                respond(done.result())
+
+            guarded(COMMAND, user_id, send, respond)
+
+        future.add_done_callback(follow_up)
         return "response_url"
     ack(message)
     return "ack"
-
-
-def _follow_up(done: Future[Message], respond: Respond) -> None:
-    try:
-        respond(done.result())
-    except Exception as error:
-        # Out of Bolt's hands by now, so the @app.error handler won't see it: say so here.
-        log.error("event=late_answer_failed error=%s", type(error).__name__, exc_info=error)
-        try:
-            respond(error_message())
-        except Exception as reply_error:
-            log.warning("event=error_reply_failed error=%s", type(reply_error).__name__)

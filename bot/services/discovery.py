@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -13,7 +12,7 @@ from bot.catalog.search_catalog import CatalogSearch, document_from_row
 from bot.catalog.search_index import Filters, SearchIndex
 from bot.catalog.search_text import language_key, terms, topic_key
 from bot.db.models import Project
-from bot.services.command_line import parse_find
+from bot.services.command_line import parse_find, plain
 from bot.services.project_views import (
     card_of,
     load_rows,
@@ -34,15 +33,15 @@ from bot.services.results import (
 )
 
 MAX_CHOICES = 8  # an ambiguous name lists at most this many projects
-_SLACK_LINK = re.compile(r"^<([^|>]+)(?:\|[^>]*)?>$")  # Slack may wrap a pasted URL as <url|label>
 
 
 def typed_words(words: Sequence[str]) -> dict[str, str]:
     """Each search term of the query → the word the person typed (to quote them back)."""
     typed: dict[str, str] = {}
     for word in words:
-        for term in terms(word):
-            typed.setdefault(term, word if len(terms(word)) == 1 else term)
+        word_terms = terms(word)
+        for term in word_terms:
+            typed.setdefault(term, word if len(word_terms) == 1 else term)
     return typed
 
 
@@ -102,10 +101,7 @@ class Discovery:
         return tuple(dict.fromkeys(suggestions))[:5]
 
     def project(self, reference: str) -> ProjectAnswer:
-        text = " ".join(reference.split())
-        link = _SLACK_LINK.match(text)
-        if link:
-            text = link.group(1)
+        text = " ".join(plain(reference).split())  # a pasted URL may come as Slack's <url|label>
         index = self._search.index
         if not text:
             return ProjectNotFound("", None, len(index))
