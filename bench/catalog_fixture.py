@@ -3,7 +3,7 @@
 `populate(url, projects)` fills a migrated database with projects that look like what a crawl
 writes (score, readiness and docs computed by the real functions) but skips the forge: Core bulk
 inserts, a couple of thousand rows a statement, so 50,000 projects take well under a minute, far
-less than crawling them from the fake forge. The vocabulary is bot/sandbox/generated_org.py's.
+less than crawling them from the fake forge. The vocabulary is bot/sandbox/forge/generated_org.py's.
 
     .venv/bin/python bench/catalog_fixture.py --database-url sqlite:///catalog.db [--projects 50000]
 """
@@ -25,7 +25,7 @@ from bot.catalog.score import ScoreInputs, activity_score
 from bot.config import Settings
 from bot.db.engine import normalise_url
 from bot.db.models import GoodFirstIssue, Project
-from bot.sandbox.generated_org import (
+from bot.sandbox.forge.generated_org import (
     _DOMAINS,
     _KINDS,
     _LANGS,

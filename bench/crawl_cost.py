@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from bot.app import Core, build_core, build_crawler
 from bot.catalog.crawl import CrawlSummary
 from bot.config import Settings
-from bot.sandbox.generated_org import generate_world, touch_repos
-from bot.sandbox.server import FakeForge
-from bot.sandbox.world import World
+from bot.sandbox.forge.generated_org import generate_world, touch_repos
+from bot.sandbox.forge.server import FakeForge
+from bot.sandbox.forge.world import World
 
 FULL_BUDGET = 6.0
 UNCHANGED_BUDGET = 0.05

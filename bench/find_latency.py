@@ -37,9 +37,9 @@ from sqlalchemy.exc import OperationalError
 
 from bot.db.engine import make_engine, normalise_url
 from bot.db.models import Project
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.generated_org import _DOMAINS, _KINDS, _LANGS, _PURPOSES, _TOPICS
-from bot.sandbox.slack_requests import signed_slash_command
+from bot.sandbox.forge.generated_org import _DOMAINS, _KINDS, _LANGS, _PURPOSES, _TOPICS
+from bot.sandbox.slack.fake_slack import FakeSlack
+from bot.sandbox.slack.slack_requests import signed_slash_command
 
 P99_BUDGET_MS = 50.0
 RSS_BUDGET_MB = 300.0

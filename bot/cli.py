@@ -207,8 +207,8 @@ def _run_console(settings: Settings, console: Console) -> int:
 
 def _console_over_fake_slack(core: Core, console: Console) -> int:
     """The console talks to the real Bolt app over HTTP, which talks to a fake Slack on 127.0.0.1."""
-    from bot.sandbox.console import run_console
-    from bot.sandbox.fake_slack import FakeSlack
+    from bot.sandbox.console.console import run_console
+    from bot.sandbox.slack.fake_slack import FakeSlack
 
     with FakeSlack() as slack:
         slack_core = replace(core, settings=slack.settings_for(core.settings))

@@ -15,9 +15,9 @@ from sqlalchemy import text
 from bot.app import Core, build_core, build_crawler
 from bot.config import Settings
 from bot.db.engine import make_engine, normalise_url
-from bot.sandbox.sample_org import build_sample_world
-from bot.sandbox.server import FakeForge
-from bot.sandbox.world import World
+from bot.sandbox.forge.sample_org import build_sample_world
+from bot.sandbox.forge.server import FakeForge
+from bot.sandbox.forge.world import World
 
 # A fixed clock: scores and windows are deterministic in tests.
 NOW = datetime(2026, 11, 1, tzinfo=UTC)

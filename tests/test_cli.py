@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.slack_requests import signed_slash_command
+from bot.sandbox.slack.fake_slack import FakeSlack
+from bot.sandbox.slack.slack_requests import signed_slash_command
 
 
 def _clean_environment() -> dict[str, str]:

@@ -6,8 +6,8 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.config import Settings
-from bot.sandbox.sample_org import build_sample_world
-from bot.sandbox.server import FakeForge
+from bot.sandbox.forge.sample_org import build_sample_world
+from bot.sandbox.forge.server import FakeForge
 
 SANDBOX_DATABASE = "innersource-sandbox.db"
 

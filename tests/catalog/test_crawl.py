@@ -13,8 +13,8 @@ from bot.catalog.crawl import CrawlSummary
 from bot.catalog.export import portal_repos
 from bot.db.engine import session_scope
 from bot.db.models import Contribution, CrawlCursor, Project
-from bot.sandbox.server import FakeForge
-from bot.sandbox.world import FakeRepo, Fault, World
+from bot.sandbox.forge.server import FakeForge
+from bot.sandbox.forge.world import FakeRepo, Fault, World
 from tests.conftest import NOW
 
 READY_FILES = {

@@ -16,8 +16,8 @@ import requests
 
 from bot.forges.base import ForgeError, ListingIncomplete, RateLimited, RepoFiles, RepoSummary
 from bot.forges.github import GitHubForge
-from bot.sandbox.server import FakeForge
-from bot.sandbox.world import FakeRepo, Fault, World
+from bot.sandbox.forge.server import FakeForge
+from bot.sandbox.forge.world import FakeRepo, Fault, World
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.integration

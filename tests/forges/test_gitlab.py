@@ -12,8 +12,8 @@ import pytest
 
 from bot.forges.base import ForgeError, ListingIncomplete, RateLimited, RepoSummary
 from bot.forges.gitlab import GitLabForge
-from bot.sandbox.server import FakeForge
-from bot.sandbox.world import FakeRepo, Fault, World
+from bot.sandbox.forge.server import FakeForge
+from bot.sandbox.forge.world import FakeRepo, Fault, World
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.integration

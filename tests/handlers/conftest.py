@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from bot.app import Core, build_discovery, build_http_server, build_slack_app
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.slack_requests import (
+from bot.sandbox.slack.fake_slack import FakeSlack
+from bot.sandbox.slack.slack_requests import (
     SignedRequest,
     SlackUser,
     signature,

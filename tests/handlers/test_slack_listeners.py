@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import Core
-from bot.sandbox.slack_requests import SlackUser, signed_slash_command
+from bot.sandbox.slack.slack_requests import SlackUser, signed_slash_command
 from bot.slack import texts
 from bot.slack.blocks import ACTION_DETAILS, ACTION_MORE, more_value, parse_more_value
 from tests.handlers.conftest import Bot, running_bot, text_of

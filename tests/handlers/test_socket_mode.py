@@ -20,8 +20,8 @@ import pytest
 from pydantic import SecretStr
 
 from bot.app import Core, build_discovery, build_slack_app
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.slack_requests import SlackUser, block_action_body, slash_command_body
+from bot.sandbox.slack.fake_slack import FakeSlack
+from bot.sandbox.slack.slack_requests import SlackUser, block_action_body, slash_command_body
 from bot.slack import texts
 from bot.slack.blocks import ACTION_DETAILS
 from bot.slack.bolt_app import SocketModeHandler, socket_mode_handler
@@ -69,7 +69,7 @@ def close(handler: SocketModeHandler, slack: FakeSlack) -> None:
     """handler.close(), after the server hangs up: the built-in client otherwise waits out a 3 s read."""
     handler.client.auto_reconnect_enabled = False
     slack.socket_mode.close_connections()
-    eventually(lambda: not handler.client.is_connected())  # see tests/sandbox/test_fake_socket_mode.py
+    eventually(lambda: not handler.client.is_connected())  # see tests/sandbox/slack/test_fake_socket_mode.py
     handler.close()  # type: ignore[no-untyped-call]
 
 

@@ -8,7 +8,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.slack.fake_slack import FakeSlack
 from bot.slack.users import UserGate
 
 

@@ -20,9 +20,9 @@ from urllib.parse import parse_qs, urlsplit
 from pydantic import SecretStr
 
 from bot.config import Settings
-from bot.sandbox.fake_socket_mode import FakeSocketMode
-from bot.sandbox.slack_directory import SlackDirectory
-from bot.sandbox.slack_web_api import APP_LEVEL_METHODS, SlackWebApi
+from bot.sandbox.slack.fake_socket_mode import FakeSocketMode
+from bot.sandbox.slack.slack_directory import SlackDirectory
+from bot.sandbox.slack.slack_web_api import APP_LEVEL_METHODS, SlackWebApi
 
 __all__ = ["FakeSlack", "SlackDirectory"]
 
@@ -32,7 +32,7 @@ _MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "views.publish")
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # see bot/sandbox/server.py: avoids a 40 ms stall per answer
+    disable_nagle_algorithm = True  # see bot/sandbox/forge/server.py: avoids a 40 ms stall per answer
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:

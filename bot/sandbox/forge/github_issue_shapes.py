@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from bot.sandbox.github_shapes import (
+from bot.sandbox.forge.github_shapes import (
     JSON,
     association,
     git_sha,
@@ -19,7 +19,7 @@ from bot.sandbox.github_shapes import (
     user_json,
     web_root,
 )
-from bot.sandbox.world import FakeIssue, FakePull, FakeRepo, FakeReview, World
+from bot.sandbox.forge.world import FakeIssue, FakePull, FakeRepo, FakeReview, World
 
 # GitHub's default labels come with these descriptions; others get "" (the PR schema wants a string).
 _LABEL_DESCRIPTIONS = {

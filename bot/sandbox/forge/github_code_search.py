@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from bot.sandbox import github_git_shapes as git
-from bot.sandbox.github_shapes import JSON, git_sha, repo_json, web_root
-from bot.sandbox.world import FakeRepo, World
+from bot.sandbox.forge import github_git_shapes as git
+from bot.sandbox.forge.github_shapes import JSON, git_sha, repo_json, web_root
+from bot.sandbox.forge.world import FakeRepo, World
 
 _TOKEN = re.compile(r'-?[\w.-]+:"[^"]*"|-?[\w.-]+:\S+|"[^"]*"|\S+')
 _KNOWN = {"org", "user", "repo", "path", "filename", "extension", "in"}

@@ -15,13 +15,13 @@ import pytest
 import requests
 from jsonschema import Draft7Validator, FormatChecker
 
-from bot.sandbox.server import FakeForge
-from bot.sandbox.world import FakeRepo, World
+from bot.sandbox.forge.server import FakeForge
+from bot.sandbox.forge.world import FakeRepo, World
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.integration
 
-SPEC = Path(__file__).resolve().parents[1] / "data/github/api.github.com.json.gz"
+SPEC = Path(__file__).resolve().parents[2] / "data/github/api.github.com.json.gz"
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 

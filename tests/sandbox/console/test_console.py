@@ -21,9 +21,9 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.sandbox.console import PROMPT, run_console
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.slack_requests import SlackUser, signature
+from bot.sandbox.console.console import PROMPT, run_console
+from bot.sandbox.slack.fake_slack import FakeSlack
+from bot.sandbox.slack.slack_requests import SlackUser, signature
 
 pytestmark = pytest.mark.integration
 

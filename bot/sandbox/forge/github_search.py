@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import partial
 
-from bot.sandbox.world import FakeIssue, FakePull, FakeRepo
+from bot.sandbox.forge.world import FakeIssue, FakePull, FakeRepo
 
 _TOKEN = re.compile(r'-?[\w.-]+:"[^"]*"|-?[\w.-]+:\S+|"[^"]*"|\S+')
 _KNOWN = {"org", "user", "repo", "is", "type", "state", "label", "updated", "created", "in"}

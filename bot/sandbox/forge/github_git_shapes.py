@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import base64
 
-from bot.sandbox.github_shapes import JSON, git_sha, web_root
-from bot.sandbox.world import FakeRepo
+from bot.sandbox.forge.github_shapes import JSON, git_sha, web_root
+from bot.sandbox.forge.world import FakeRepo
 
 
 def _content_links(repo: FakeRepo, path: str, kind: str, sha: str, base_url: str) -> JSON:

@@ -13,8 +13,8 @@ import json
 import random
 from datetime import datetime, timedelta
 
-from bot.sandbox.sample_org import GITHUB_CI, github_secret_scan, gitlab_ci, license_text
-from bot.sandbox.world import FakeRepo, World
+from bot.sandbox.forge.sample_org import GITHUB_CI, github_secret_scan, gitlab_ci, license_text
+from bot.sandbox.forge.world import FakeRepo, World
 
 NAMESPACE = "bench"  # the GitHub org and the GitLab group
 PRIVATE_TOPIC = "innersource"  # the default opt-in topic for private repositories

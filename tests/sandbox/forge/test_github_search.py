@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import requests
 
-from bot.sandbox.server import FakeForge
-from bot.sandbox.world import World
+from bot.sandbox.forge.server import FakeForge
+from bot.sandbox.forge.world import World
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.integration

@@ -19,11 +19,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from bot.sandbox.fake_slack import FakeSlack, SlackDirectory
+from bot.sandbox.slack.fake_slack import FakeSlack, SlackDirectory
 
 pytestmark = pytest.mark.integration
 
-DOCS = Path(__file__).resolve().parent.parent / "data" / "slack" / "web-api"
+DOCS = Path(__file__).resolve().parents[2] / "data" / "slack" / "web-api"
 
 
 def doc(name: str) -> dict[str, Any]:

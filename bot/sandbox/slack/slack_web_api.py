@@ -1,6 +1,6 @@
 """What the fake Slack answers to each Web API method the bot calls, in Slack's documented shapes.
 
-No HTTP here: bot/sandbox/fake_slack.py parses requests, checks the token, records the call and
+No HTTP here: bot/sandbox/slack/fake_slack.py parses requests, checks the token, records the call and
 then asks `SlackWebApi.call`. Answer shapes follow the examples in tests/data/slack/web-api/
 (auth.test, users.info, chat.postMessage, conversations.open, views.publish); tests compare keys.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.sandbox.slack_directory import SlackDirectory
+from bot.sandbox.slack.slack_directory import SlackDirectory
 
 JsonDict = dict[str, Any]
 TS_BASE = 1767225600  # message timestamps count up from here: repeatable across runs

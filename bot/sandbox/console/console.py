@@ -14,9 +14,15 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from bot.sandbox.console_render import Button, render_message
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.slack_requests import SignedRequest, SlackUser, block_action_body, sign, signed_slash_command
+from bot.sandbox.console.console_render import Button, render_message
+from bot.sandbox.slack.fake_slack import FakeSlack
+from bot.sandbox.slack.slack_requests import (
+    SignedRequest,
+    SlackUser,
+    block_action_body,
+    sign,
+    signed_slash_command,
+)
 
 COMMAND = "/innersource"
 PROMPT = "innersource> "

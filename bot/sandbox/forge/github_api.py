@@ -18,10 +18,10 @@ import weakref
 from collections.abc import Callable
 from urllib.parse import unquote
 
-from bot.sandbox import github_endpoints as endpoints
-from bot.sandbox import github_shapes as shapes
-from bot.sandbox.server import Request, Response
-from bot.sandbox.world import FakeRepo, World
+from bot.sandbox.forge import github_endpoints as endpoints
+from bot.sandbox.forge import github_shapes as shapes
+from bot.sandbox.forge.server import Request, Response
+from bot.sandbox.forge.world import FakeRepo, World
 
 # Requests per window (seconds), as for a token on github.com; code search has its own, smaller one.
 _LIMITS = {"core": 5000, "search": 30, "code_search": 10}

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from bot.sandbox.world import LoggedRequest, World
+from bot.sandbox.forge.world import LoggedRequest, World
 
 
 @dataclass
@@ -141,7 +141,7 @@ class FakeForge:
     """
 
     def __init__(self, world: World) -> None:
-        from bot.sandbox import github_api, gitlab_api  # the two API shapes served
+        from bot.sandbox.forge import github_api, gitlab_api  # the two API shapes served
 
         self.world = world
         self._server = _Server(

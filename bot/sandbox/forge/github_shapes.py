@@ -1,7 +1,7 @@
 """GitHub REST JSON shapes for the fake forge, built from the World's plain records.
 
 Field sets follow GitHub's OpenAPI description (`minimal-repository`, `full-repository`, `issue`,
-`pull-request-simple`, ...); tests/sandbox/test_github_api_openapi.py validates them against it, so
+`pull-request-simple`, ...); tests/sandbox/forge/test_github_api_openapi.py validates them against it, so
 PyGithub and our adapter parse exactly what the real API would send.
 """
 
@@ -13,7 +13,7 @@ import zlib
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.sandbox.world import FakeRepo, World
+from bot.sandbox.forge.world import FakeRepo, World
 
 JSON = dict[str, Any]
 

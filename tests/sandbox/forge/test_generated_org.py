@@ -13,8 +13,8 @@ from bot.forges.files import (
     parse_innersource_json,
     workflow_runs_secret_scanner,
 )
-from bot.sandbox.generated_org import generate_world, touch_repos
-from bot.sandbox.world import FakeRepo, World
+from bot.sandbox.forge.generated_org import generate_world, touch_repos
+from bot.sandbox.forge.world import FakeRepo, World
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 N = 5_000

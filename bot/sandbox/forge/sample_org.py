@@ -13,9 +13,9 @@ import json
 import random
 from datetime import datetime, timedelta
 
-from bot.sandbox import sample_data as data
-from bot.sandbox.sample_data import ProjectSpec
-from bot.sandbox.world import FakePull, FakeRepo, World
+from bot.sandbox.forge import sample_data as data
+from bot.sandbox.forge.sample_data import ProjectSpec
+from bot.sandbox.forge.world import FakePull, FakeRepo, World
 
 GITHUB_ORG = "acme"
 GITLAB_GROUPS = ("platform", "platform/security", "platform/ci-cd")

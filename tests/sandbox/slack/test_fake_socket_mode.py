@@ -22,8 +22,8 @@ from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.fake_socket_mode import FakeSocketMode, accept_key
+from bot.sandbox.slack.fake_slack import FakeSlack
+from bot.sandbox.slack.fake_socket_mode import FakeSocketMode, accept_key
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox.console_render import RULE, Button, mrkdwn_to_plain, render_blocks, render_message
+from bot.sandbox.console.console_render import RULE, Button, mrkdwn_to_plain, render_blocks, render_message
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bot.sandbox.sample_data import USERS
+from bot.sandbox.forge.sample_data import USERS
 
 SANDBOX_TEAM_ID = "T0SANDBOX"
 OTHER_TEAM_ID = "T0OTHERWS"

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.sandbox.world import FakeIssue, FakePull, FakeRepo, World
+from bot.sandbox.forge.world import FakeIssue, FakePull, FakeRepo, World
 
 WEEK = timedelta(days=7)
 

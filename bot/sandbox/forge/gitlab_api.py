@@ -15,9 +15,9 @@ from email.utils import formatdate
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlencode
 
-from bot.sandbox import gitlab_shapes as shapes
-from bot.sandbox.server import Request, Response
-from bot.sandbox.world import FakeIssue, FakeRepo, World
+from bot.sandbox.forge import gitlab_shapes as shapes
+from bot.sandbox.forge.server import Request, Response
+from bot.sandbox.forge.world import FakeIssue, FakeRepo, World
 
 T = TypeVar("T")
 RATE_LIMIT = 2000  # requests a minute, as gitlab.com's authenticated API limit

@@ -13,12 +13,12 @@ from itertools import chain
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.sandbox import github_code_search, github_search
-from bot.sandbox import github_git_shapes as git
-from bot.sandbox import github_issue_shapes as activity
-from bot.sandbox import github_shapes as shapes
-from bot.sandbox.server import Request, Response
-from bot.sandbox.world import FakePull, FakeRepo, World
+from bot.sandbox.forge import github_code_search, github_search
+from bot.sandbox.forge import github_git_shapes as git
+from bot.sandbox.forge import github_issue_shapes as activity
+from bot.sandbox.forge import github_shapes as shapes
+from bot.sandbox.forge.server import Request, Response
+from bot.sandbox.forge.world import FakePull, FakeRepo, World
 
 _DOCS = "https://docs.github.com/rest"
 SEARCH_CAP = 1000  # GitHub search never returns more than the first 1,000 results

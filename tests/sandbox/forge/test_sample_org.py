@@ -13,8 +13,8 @@ from bot.forges.files import (
     parse_innersource_json,
     workflow_runs_secret_scanner,
 )
-from bot.sandbox.sample_org import build_sample_world
-from bot.sandbox.world import FakeRepo, World
+from bot.sandbox.forge.sample_org import build_sample_world
+from bot.sandbox.forge.world import FakeRepo, World
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 GFI_LABELS = {"good first issue", "good-first-issue", "help wanted"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from bot.sandbox.server import FakeForge
-from bot.sandbox.world import World
+from bot.sandbox.forge.server import FakeForge
+from bot.sandbox.forge.world import World
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,1 @@
+"""The sandbox console: /innersource lines in, answers rendered as text."""

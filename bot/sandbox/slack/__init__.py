@@ -1,0 +1,1 @@
+"""The fake Slack: Web API, Socket Mode, the workspace directory and signed requests."""
