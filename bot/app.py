@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.catalog.crawl import Crawler, CrawlSettings, Progress, Source, no_progress
 from bot.catalog.http_cache import DbConditionalCache
 from bot.catalog.search_catalog import CatalogSearch
+from bot.clock import system_clock
 from bot.config import Settings
 from bot.db.engine import make_engine, session_factory, upgrade
 from bot.services.discovery import Discovery
@@ -22,8 +23,7 @@ if TYPE_CHECKING:  # Slack and the HTTP server are loaded only by the commands t
     from bot.web import HttpServer
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+utc_now = system_clock  # kept for the callers that import it from here
 
 
 @dataclass

@@ -33,6 +33,7 @@ CONVENTIONAL_ENV = {
     "github_webhook_secret": "GITHUB_WEBHOOK_SECRET",
     "gitlab_webhook_secret": "GITLAB_WEBHOOK_SECRET",
 }
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LIST_SETTINGS = {"github_orgs", "gitlab_groups", "admins", "good_first_issue_labels"}
 
 
@@ -77,7 +78,15 @@ class Settings(BaseModel):
     crawl_workers: int = Field(default=8, ge=1, le=64)
     max_rate_limit_wait: float = Field(default=60.0, ge=0, le=900)
     lookback_days: int = Field(default=180, ge=1, le=3650)
-    daily_dm_cap: int = Field(default=5, ge=0)
+    # Good-first-issue routing and delivery (bot/services/routing.py, bot/slack/outbox.py)
+    gfi_daily_cap: int = Field(default=5, ge=0, le=100)  # instant DMs per person per local day
+    digest_hour: int = Field(default=9, ge=0, le=23)  # local hour of daily/weekly digests
+    digest_weekday: str = "mon"  # weekly digests (and, later, maintainer digests) go out on this day
+    claim_comments: bool = True  # *Claim* comments "<login> would like to work on this" where allowed
+    route_schedule: str = "* * * * *"  # cron: route new good-first-issues
+    deliver_interval_seconds: float = Field(default=2.0, ge=0.2, le=300)  # outbox polling between wakes
+    delivery_max_attempts: int = Field(default=6, ge=1, le=50)  # 5xx/timeouts before a row is failed
+    worker_lease_seconds: float = Field(default=30.0, ge=5, le=300)  # scheduler role taken over after this
     http_port: int = Field(default=3000, ge=0, le=65535)  # `run` in HTTP mode, and `serve` by default
     http_threads: int = Field(default=8, ge=1, le=256)  # waitress worker threads per process
     search_refresh_seconds: float = Field(default=10.0, ge=0.5, le=3600)  # catalog changes reach search
@@ -103,6 +112,21 @@ class Settings(BaseModel):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("is not a known time zone (e.g. Europe/Berlin, UTC)") from None
+        return value
+
+    @field_validator("digest_weekday")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        day = value.strip().casefold()[:3]
+        if day not in WEEKDAYS:
+            raise ValueError("must be a day of the week (mon, tue, wed, thu, fri, sat, sun)")
+        return day
+
+    @field_validator("crawl_schedule", "route_schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError("must be a 5-field cron expression (minute hour day month weekday)")
         return value
 
     @field_validator("good_first_issue_labels")

@@ -1,4 +1,4 @@
-"""`/innersource`: check the user, parse, call Discovery, render, reply within Slack's deadline."""
+"""`/innersource`: check the user, dispatch through the subcommand table, reply within Slack's deadline."""
 
 from __future__ import annotations
 
@@ -11,17 +11,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.services.command_line import parse
-from bot.services.results import HelpTopic, UnknownCommand
-from bot.slack.blocks import (
-    find_message,
-    help_message,
-    project_message,
-    refusal_message,
-    working_message,
-)
+from bot.services.identity import SlackProfile
+from bot.slack.blocks import refusal_message, working_message
 from handlers.background import guarded
 from handlers.deps import HandlerDeps
+from handlers.subcommands import Asker, dispatch
 
 log = logging.getLogger("handlers.commands")
 
@@ -37,11 +31,12 @@ def register(app: App, deps: HandlerDeps) -> None:
         outcome = {"subcommand": "-", "outcome": "error", "delivery": "-"}
 
         def work() -> Message:
-            reason = deps.user_gate.refusal(user_id)
+            reason, profile = deps.user_gate.check(user_id)
             if reason is not None:
                 outcome["outcome"] = f"refused_{reason}"
                 return refusal_message(reason)
-            outcome["subcommand"], message = answer(deps, str(command.get("text", "")))
+            asker = Asker(profile or SlackProfile(user_id))
+            outcome["subcommand"], message = dispatch(deps, asker, str(command.get("text", "")))
             outcome["outcome"] = "ok"
             return message
 
@@ -58,18 +53,6 @@ def register(app: App, deps: HandlerDeps) -> None:
                 outcome["delivery"],
                 (time.perf_counter() - started) * 1000,
             )
-
-
-def answer(deps: HandlerDeps, text: str) -> tuple[str, Message]:
-    """(subcommand, rendered answer) for the text after the slash command."""
-    invocation = parse(text)
-    if isinstance(invocation, UnknownCommand):
-        return "unknown", help_message(HelpTopic(unknown=invocation))
-    if invocation.subcommand == "find":
-        return "find", find_message(deps.discovery.find(invocation.argument))
-    if invocation.subcommand == "project":
-        return "project", project_message(deps.discovery.project(invocation.argument))
-    return "help", help_message(HelpTopic())
 
 
 def reply_in_time(

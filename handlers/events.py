@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.slack.blocks import home_view
 from handlers.background import run_later
 from handlers.deps import HandlerDeps
+from handlers.subcommands import HELP_LINES
 
 log = logging.getLogger("handlers.events")
 
@@ -24,7 +25,7 @@ def register(app: App, deps: HandlerDeps) -> None:
 
         def publish() -> None:  # Slack is answered first; the lookup and views.publish may be slow
             reason = deps.user_gate.refusal(user_id)
-            view = home_view(deps.discovery.catalog_size(), refusal=reason)
+            view = home_view(deps.discovery.catalog_size(), HELP_LINES, refusal=reason)
             client.views_publish(user_id=user_id, view=view)
             log.info(
                 "event=home_published user=%s outcome=%s", user_id, f"refused_{reason}" if reason else "ok"

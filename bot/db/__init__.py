@@ -1,1 +1,6 @@
-"""Storage: SQLAlchemy models, session scope and Alembic migrations."""
+"""Storage: SQLAlchemy models, session scope and Alembic migrations.
+
+Importing the package loads every model module, so `Base.metadata` always knows every table.
+"""
+
+from bot.db import models, operations, people  # noqa: F401  (registers the tables)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -11,9 +12,6 @@ from rapidfuzz.distance import OSA
 from bot.catalog.search_text import language_key, topic_key
 from bot.services.results import FindQuery, UnknownCommand
 
-# The subcommands this version answers; `help` also answers an empty command.
-SUBCOMMANDS = ("help", "find", "project")
-ALIASES = {"search": "find", "show": "project", "info": "project", "details": "project", "?": "help"}
 FORGES = ("github", "gitlab")
 MAX_QUERY_CHARS = 500  # Slack allows ~4,000 characters of command text; nobody searches with more
 _SLACK_ESCAPE = re.compile(r"<([^<>]+)>")
@@ -26,17 +24,17 @@ class Invocation:
     argument: str  # the rest of the text, whitespace collapsed
 
 
-def parse(text: str) -> Invocation | UnknownCommand:
+def parse(text: str, names: Mapping[str, str]) -> Invocation | UnknownCommand:
+    """`names` maps every subcommand name and alias to its subcommand (handlers/subcommands.py's table);
+    an empty command is `help`."""
     words = plain(text).split()
     if not words:
         return Invocation("help", "")
     first = words[0].casefold()
     argument = " ".join(words[1:])
-    if first in SUBCOMMANDS:
-        return Invocation(first, argument)
-    if first in ALIASES:
-        return Invocation(ALIASES[first], argument)
-    return UnknownCommand(words[0][:40], closest_subcommand(first))
+    if first in names:
+        return Invocation(names[first], argument)
+    return UnknownCommand(words[0][:40], closest_subcommand(first, names))
 
 
 def plain(text: str) -> str:
@@ -56,9 +54,9 @@ def plain(text: str) -> str:
     return unlinked.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def closest_subcommand(word: str) -> str | None:
-    found = process.extractOne(word, SUBCOMMANDS, scorer=OSA.distance, score_cutoff=2)
-    return found[0] if found else None
+def closest_subcommand(word: str, names: Mapping[str, str]) -> str | None:
+    found = process.extractOne(word, list(names), scorer=OSA.distance, score_cutoff=2)
+    return names[found[0]] if found else None
 
 
 def parse_find(argument: str) -> FindQuery:

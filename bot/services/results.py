@@ -139,3 +139,11 @@ class HelpTopic:
 
     unknown: UnknownCommand | None = None
     examples: tuple[str, ...] = field(default_factory=tuple)
+    commands: tuple[HelpLine, ...] = ()  # every subcommand, from handlers/subcommands.py's table
+
+
+@dataclass(frozen=True)
+class HelpLine:
+    usage: str  # after the slash command, as typed
+    summary: str
+    example: str  # after the slash command, a real query someone might type

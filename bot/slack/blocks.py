@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.services.results import (
     FindResult,
+    HelpLine,
     HelpTopic,
     Person,
     ProjectAnswer,
@@ -54,7 +55,7 @@ def help_message(topic: HelpTopic) -> Message:
     blocks.append(_section(texts.HELP_INTRO))
     usage = [
         f"`{texts.COMMAND} {sub.usage}` — {sub.summary}\n      e.g. `{texts.COMMAND} {sub.example}`"
-        for sub in texts.SUBCOMMANDS
+        for sub in topic.commands
     ]
     blocks.append(_section("\n".join(usage)))
     if topic.examples:
@@ -260,12 +261,14 @@ def working_message() -> Message:
     return _simple(texts.WORKING)
 
 
-def home_view(catalog_size: int, refusal: str | None = None) -> dict[str, Any]:
+def home_view(
+    catalog_size: int, commands: tuple[HelpLine, ...], refusal: str | None = None
+) -> dict[str, Any]:
     """The App Home tab: what the bot does, how to use it, how big the catalog is; or the refusal."""
     if refusal is not None:
         blocks = [_header(texts.HOME_TITLE), _section(texts.REFUSALS.get(refusal, texts.REFUSAL_DEFAULT))]
         return {"type": "home", "blocks": fit_blocks(blocks, MAX_BLOCKS_VIEW)}
-    usage = "\n".join(f"• `{texts.COMMAND} {sub.example}` — {sub.summary}" for sub in texts.SUBCOMMANDS)
+    usage = "\n".join(f"• `{texts.COMMAND} {sub.example}` — {sub.summary}" for sub in commands)
     blocks = [
         _header(texts.HOME_TITLE),
         _section(texts.HOME_INTRO),

@@ -6,33 +6,9 @@ already escaped by bot/slack/blocks.py. Functions that take such a value say so 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 COMMAND = "/innersource"
 BOT_NAME = "InnerSource Bot"
 
-
-@dataclass(frozen=True)
-class Subcommand:
-    usage: str  # after the slash command, as typed
-    summary: str
-    example: str  # after the slash command, a real query someone might type
-
-
-# Only the subcommands this version answers; the help text is generated from this list.
-SUBCOMMANDS: tuple[Subcommand, ...] = (
-    Subcommand("help", "what the bot does and how to use it", "help"),
-    Subcommand(
-        "find WORDS [lang:X] [topic:Y] [forge:github|gitlab]",
-        "the best matching projects, with why they match, activity and good first issues",
-        "find kafka client lang:java",
-    ),
-    Subcommand(
-        "project NAME | owner/name | URL",
-        "one project's card: maintainers, readiness checklist, activity, how to contribute",
-        "project acme/design-system",
-    ),
-)
 
 HELP_TITLE = f"{BOT_NAME} — find projects to use and contribute to"
 HELP_INTRO = (

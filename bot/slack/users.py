@@ -16,6 +16,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.services.identity import SlackProfile
+
 GUEST = "guest"
 EXTERNAL = "external"
 BOT = "bot"
@@ -40,36 +42,40 @@ class UserGate:
         self._now = now
         self._max_entries = max_entries
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, tuple[str | None, float]] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[str | None, SlackProfile | None, float]] = OrderedDict()
 
     def refusal(self, user_id: str) -> str | None:
         """A reason key ("guest", "external", "bot", "deleted") to refuse `user_id`, or None to admit."""
+        return self.check(user_id)[0]
+
+    def check(self, user_id: str) -> tuple[str | None, SlackProfile | None]:
+        """(refusal reason or None, the person's profile when Slack returned one)."""
         now = self._now()
         with self._lock:
             cached = self._cache.get(user_id)
-            if cached is not None and cached[1] > now:
+            if cached is not None and cached[2] > now:
                 self._cache.move_to_end(user_id)
-                return cached[0]
+                return cached[0], cached[1]
         # The lookup runs outside the lock: one slow users.info must not hold up everybody else.
-        verdict = self._look_up(user_id)
+        verdict, profile = self._look_up(user_id)
         with self._lock:
-            self._cache[user_id] = (verdict, now + self._ttl)
+            self._cache[user_id] = (verdict, profile, now + self._ttl)
             self._cache.move_to_end(user_id)
             while len(self._cache) > self._max_entries:
                 self._cache.popitem(last=False)
-        return verdict
+        return verdict, profile
 
-    def _look_up(self, user_id: str) -> str | None:
+    def _look_up(self, user_id: str) -> tuple[str | None, SlackProfile | None]:
         if user_id == _SLACKBOT:
-            return BOT
+            return BOT, None
         try:
             response = self._client.users_info(user=user_id)
         except SlackApiError as exc:
             if exc.response.get("error") == "user_not_found":
-                return DELETED
+                return DELETED, None
             raise
         user: Mapping[str, Any] = response.get("user") or {}
-        return self._verdict(user)
+        return self._verdict(user), profile_of(user)
 
     def _verdict(self, user: Mapping[str, Any]) -> str | None:
         if user.get("deleted"):
@@ -104,3 +110,16 @@ class UserGate:
             self._home_team_id = str(team) if team else None
             self._home_enterprise_id = str(enterprise) if enterprise else None
             return self._home_team_id, self._home_enterprise_id
+
+
+def profile_of(user: Mapping[str, Any]) -> SlackProfile:
+    """The fields the bot keeps from a `users.info` user object (email only with users:read.email)."""
+    profile: Mapping[str, Any] = user.get("profile") or {}
+    name = str(profile.get("display_name") or profile.get("real_name") or user.get("real_name") or "")
+    return SlackProfile(
+        user_id=str(user.get("id", "")),
+        team_id=str(user.get("team_id", "")),
+        name=name or str(user.get("name", "")),
+        email=str(profile["email"]) if profile.get("email") else None,
+        tz=str(user.get("tz") or "UTC"),
+    )

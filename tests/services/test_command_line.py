@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from bot.services.command_line import Invocation, parse, parse_find, plain
 from bot.services.results import UnknownCommand
+from handlers.subcommands import NAMES
 
 
 def test_empty_and_help_are_help() -> None:
-    assert parse("") == Invocation("help", "")
-    assert parse("   ") == Invocation("help", "")
-    assert parse("HELP") == Invocation("help", "")
+    assert parse("", NAMES) == Invocation("help", "")
+    assert parse("   ", NAMES) == Invocation("help", "")
+    assert parse("HELP", NAMES) == Invocation("help", "")
 
 
 def test_subcommand_and_argument() -> None:
-    assert parse("find  design   system") == Invocation("find", "design system")
-    assert parse("search kafka") == Invocation("find", "kafka")
-    assert parse("project acme/aurora") == Invocation("project", "acme/aurora")
+    assert parse("find  design   system", NAMES) == Invocation("find", "design system")
+    assert parse("search kafka", NAMES) == Invocation("find", "kafka")
+    assert parse("project acme/aurora", NAMES) == Invocation("project", "acme/aurora")
 
 
 def test_unknown_subcommand_suggests_the_closest() -> None:
-    assert parse("fnid kafka") == UnknownCommand("fnid", "find")
-    assert parse("projcet x") == UnknownCommand("projcet", "project")
-    assert parse("frobnicate") == UnknownCommand("frobnicate", None)
+    assert parse("fnid kafka", NAMES) == UnknownCommand("fnid", "find")
+    assert parse("projcet x", NAMES) == UnknownCommand("projcet", "project")
+    assert parse("frobnicate", NAMES) == UnknownCommand("frobnicate", None)
 
 
 def test_slack_escaping_is_undone() -> None:
@@ -30,7 +31,7 @@ def test_slack_escaping_is_undone() -> None:
     )
     assert plain("find a &amp; b &lt;tag&gt;") == "find a & b <tag>"
     assert plain("hi <@U123|jasmine> in <#C42|design>") == "hi @U123 in #design"
-    assert parse("project <https://gitlab.example.com/a/b>") == Invocation(
+    assert parse("project <https://gitlab.example.com/a/b>", NAMES) == Invocation(
         "project", "https://gitlab.example.com/a/b"
     )
 
