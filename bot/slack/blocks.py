@@ -24,14 +24,24 @@ from bot.services.results import (
     ProjectSummary,
 )
 from bot.slack import texts
-from bot.slack.limits import MAX_BLOCKS_VIEW, MAX_BUTTON_VALUE, fit_blocks, fit_message
+from bot.slack.block_kit import (
+    Block,
+    Message,
+    button,
+    context,
+    divider,
+    header,
+    message,
+    mrkdwn,
+    section,
+    simple,
+)
+from bot.slack.limits import MAX_BLOCKS_VIEW, MAX_BUTTON_VALUE, fit_blocks
 from bot.slack.mrkdwn import code, code_body, escape, link, listing, mention, one_line, truncate_plain
 
 ACTION_DETAILS = "project_details"
 ACTION_MORE = "find_more"
 
-Message = dict[str, Any]
-Block = dict[str, Any]
 
 # Per-item caps that keep a full page of hits well inside the blocks' text budget, so a huge description
 # shortens that description instead of pushing the *More* button out of the message.
@@ -44,60 +54,60 @@ _ISSUES = 5
 
 
 def help_message(topic: HelpTopic) -> Message:
-    blocks: list[Block] = [_header(texts.HELP_TITLE)]
+    blocks: list[Block] = [header(texts.HELP_TITLE)]
     fallback = texts.HELP_FALLBACK
     if topic.unknown is not None:
         lines = [texts.unknown_subcommand(code_body(topic.unknown.word))]
         if topic.unknown.suggestion:
             lines.append(texts.did_you_mean_command(code_body(topic.unknown.suggestion)))
-        blocks.append(_section(" ".join(lines)))
+        blocks.append(section(" ".join(lines)))
         fallback = " ".join(lines) + " " + fallback
-    blocks.append(_section(texts.HELP_INTRO))
+    blocks.append(section(texts.HELP_INTRO))
     usage = [
         f"`{texts.COMMAND} {sub.usage}` — {sub.summary}\n      e.g. `{texts.COMMAND} {sub.example}`"
         for sub in topic.commands
     ]
-    blocks.append(_section("\n".join(usage)))
+    blocks.append(section("\n".join(usage)))
     if topic.examples:
         tries = [code(e if e.startswith("/") else f"{texts.COMMAND} {e}") for e in topic.examples[:5]]
-        blocks.append(_context(f"{texts.HELP_EXAMPLES_LABEL}: " + "  ·  ".join(tries)))
-    return _message(fallback, blocks)
+        blocks.append(context(f"{texts.HELP_EXAMPLES_LABEL}: " + "  ·  ".join(tries)))
+    return message(fallback, blocks)
 
 
 def find_message(result: FindResult) -> Message:
     if result.catalog_size == 0:
-        return _simple(texts.EMPTY_CATALOG)
+        return simple(texts.EMPTY_CATALOG)
     query = escape(one_line(result.query.text))
     blocks: list[Block] = []
     if result.query.problems:
-        blocks.append(_context(":warning: " + "; ".join(escape(p) for p in result.query.problems)))
+        blocks.append(context(":warning: " + "; ".join(escape(p) for p in result.query.problems)))
     if not result.hits:
         return _find_nothing(result, query, blocks)
     first, last = result.offset + 1, result.offset + len(result.hits)
     heading = texts.find_heading(query, first, last, result.total)
-    blocks.append(_section(heading))
+    blocks.append(section(heading))
     for hit in result.hits:
-        blocks += [_divider(), *_hit_blocks(hit)]
+        blocks += [divider(), *_hit_blocks(hit)]
     if result.has_more:
-        more = _button(texts.MORE_BUTTON, ACTION_MORE, more_value(result.query.text, result.next_offset))
+        more = button(texts.MORE_BUTTON, ACTION_MORE, more_value(result.query.text, result.next_offset))
         blocks.append({"type": "actions", "elements": [more]})
     names = ", ".join(escape(hit.project.full_name) for hit in result.hits)
-    return _message(f"{heading}: {names}", blocks)
+    return message(f"{heading}: {names}", blocks)
 
 
 def _find_nothing(result: FindResult, query: str, blocks: list[Block]) -> Message:
     if not query:
-        blocks.append(_section(texts.FIND_EMPTY_QUERY))
-        return _message(texts.FIND_EMPTY_QUERY, blocks)
+        blocks.append(section(texts.FIND_EMPTY_QUERY))
+        return message(texts.FIND_EMPTY_QUERY, blocks)
     text = texts.find_no_match(query)
-    blocks.append(_section(text))
+    blocks.append(section(text))
     fallback = text
     if result.suggestions:
         listed = f"{texts.FIND_SUGGESTIONS_LABEL}: " + ", ".join(code(s) for s in result.suggestions[:10])
-        blocks.append(_section(listed))
+        blocks.append(section(listed))
         fallback += " " + listed
-    blocks.append(_context(texts.FIND_NO_MATCH_TIP))
-    return _message(fallback, blocks)
+    blocks.append(context(texts.FIND_NO_MATCH_TIP))
+    return message(fallback, blocks)
 
 
 def _hit_blocks(hit: ProjectHit) -> list[Block]:
@@ -108,8 +118,8 @@ def _hit_blocks(hit: ProjectHit) -> list[Block]:
     if hit.reasons:
         why = "; ".join(escape(one_line(r)) for r in hit.reasons[:_LIST_ITEMS])
         lines.append(f"_{texts.WHY_LABEL}:_ {why}")
-    details = _button(texts.DETAILS_BUTTON, ACTION_DETAILS, str(project.id))
-    return [_section("\n".join(lines), accessory=details), _context(*_facts(project))]
+    details = button(texts.DETAILS_BUTTON, ACTION_DETAILS, str(project.id))
+    return [section("\n".join(lines), accessory=details), context(*_facts(project))]
 
 
 def _facts(project: ProjectSummary) -> list[str]:
@@ -184,26 +194,26 @@ def _card(card: ProjectCard) -> Message:
         for item in card.checklist
     ]
     blocks: list[Block] = [
-        _header(title),
-        _section("\n".join(intro)),
+        header(title),
+        section("\n".join(intro)),
         {
             "type": "section",
-            "fields": [_mrkdwn(f"*{label}*\n{value or texts.NONE_KNOWN}") for label, value in fields],
+            "fields": [mrkdwn(f"*{label}*\n{value or texts.NONE_KNOWN}") for label, value in fields],
         },
-        _section("\n".join([f"*{texts.PROJECT_CHECKLIST}* — {badge}", *checklist])),
+        section("\n".join([f"*{texts.PROJECT_CHECKLIST}* — {badge}", *checklist])),
     ]
     if card.score_parts:
         parts = "  ·  ".join(f"{escape(p.label)}: {escape(p.value)}" for p in card.score_parts)
-        blocks.append(_context(f"{texts.PROJECT_SCORE_PARTS}: {parts}"))
+        blocks.append(context(f"{texts.PROJECT_SCORE_PARTS}: {parts}"))
     issues = [
         f"• {link(i.url, f'#{i.number} {one_line(i.title)}')}" for i in card.good_first_issues[:_ISSUES]
     ]
     issues = issues or [texts.PROJECT_NO_GOOD_FIRST_ISSUES]
-    blocks.append(_section("\n".join([f"*{texts.PROJECT_GOOD_FIRST_ISSUES}*", *issues])))
+    blocks.append(section("\n".join([f"*{texts.PROJECT_GOOD_FIRST_ISSUES}*", *issues])))
     where = _where_to_go(card)
     if where:
-        blocks.append(_context(*where))
-    return _message(f"{escape(summary.full_name)}: {escape(one_line(summary.description))}", blocks)
+        blocks.append(context(*where))
+    return message(f"{escape(summary.full_name)}: {escape(one_line(summary.description))}", blocks)
 
 
 def _where_to_go(card: ProjectCard) -> list[str]:
@@ -219,46 +229,44 @@ def _where_to_go(card: ProjectCard) -> list[str]:
 
 def _choice(choice: ProjectChoice) -> Message:
     text = texts.project_choice(escape(one_line(choice.query)), len(choice.candidates))
-    blocks: list[Block] = [_section(text)]
+    blocks: list[Block] = [section(text)]
     for project in choice.candidates[:_CHOICES]:
         line = f"*{link(project.web_url, project.full_name)}*"
         if project.description.strip():
             line += " — " + escape(truncate_plain(one_line(project.description), 150))
-        blocks.append(
-            _section(line, accessory=_button(texts.DETAILS_BUTTON, ACTION_DETAILS, str(project.id)))
-        )
+        blocks.append(section(line, accessory=button(texts.DETAILS_BUTTON, ACTION_DETAILS, str(project.id))))
     names = ", ".join(escape(p.full_name) for p in choice.candidates[:_CHOICES])
-    return _message(f"{text} {names}", blocks)
+    return message(f"{text} {names}", blocks)
 
 
 def _not_found(answer: ProjectNotFound) -> Message:
     query = escape(one_line(answer.query))
     if not query:
-        return _simple(texts.PROJECT_EMPTY_REFERENCE)
+        return simple(texts.PROJECT_EMPTY_REFERENCE)
     if answer.catalog_size == 0 and answer.suggestion is None:
-        return _simple(texts.EMPTY_CATALOG)
+        return simple(texts.EMPTY_CATALOG)
     text = texts.project_not_found(query)
-    blocks: list[Block] = [_section(text)]
+    blocks: list[Block] = [section(text)]
     suggestion = answer.suggestion
     if suggestion is not None:
-        details = _button(texts.DETAILS_BUTTON, ACTION_DETAILS, str(suggestion.id))
+        details = button(texts.DETAILS_BUTTON, ACTION_DETAILS, str(suggestion.id))
         line = f"{texts.PROJECT_DID_YOU_MEAN} *{link(suggestion.web_url, suggestion.full_name)}*?"
-        blocks.append(_section(line, accessory=details))
+        blocks.append(section(line, accessory=details))
         text += f" {texts.PROJECT_DID_YOU_MEAN} {escape(suggestion.full_name)}?"
-    blocks.append(_context(texts.PROJECT_NOT_FOUND_TIP))
-    return _message(text, blocks)
+    blocks.append(context(texts.PROJECT_NOT_FOUND_TIP))
+    return message(text, blocks)
 
 
 def refusal_message(reason: str) -> Message:
-    return _simple(texts.REFUSALS.get(reason, texts.REFUSAL_DEFAULT))
+    return simple(texts.REFUSALS.get(reason, texts.REFUSAL_DEFAULT))
 
 
 def error_message() -> Message:
-    return _simple(texts.ERROR)
+    return simple(texts.ERROR)
 
 
 def working_message() -> Message:
-    return _simple(texts.WORKING)
+    return simple(texts.WORKING)
 
 
 def home_view(
@@ -266,60 +274,16 @@ def home_view(
 ) -> dict[str, Any]:
     """The App Home tab: what the bot does, how to use it, how big the catalog is; or the refusal."""
     if refusal is not None:
-        blocks = [_header(texts.HOME_TITLE), _section(texts.REFUSALS.get(refusal, texts.REFUSAL_DEFAULT))]
+        blocks = [header(texts.HOME_TITLE), section(texts.REFUSALS.get(refusal, texts.REFUSAL_DEFAULT))]
         return {"type": "home", "blocks": fit_blocks(blocks, MAX_BLOCKS_VIEW)}
     usage = "\n".join(f"• `{texts.COMMAND} {sub.example}` — {sub.summary}" for sub in commands)
     blocks = [
-        _header(texts.HOME_TITLE),
-        _section(texts.HOME_INTRO),
-        _section(f"*{texts.HOME_USAGE_LABEL}*\n{usage}"),
-        _context(texts.home_catalog_size(catalog_size)),
+        header(texts.HOME_TITLE),
+        section(texts.HOME_INTRO),
+        section(f"*{texts.HOME_USAGE_LABEL}*\n{usage}"),
+        context(texts.home_catalog_size(catalog_size)),
     ]
     return {"type": "home", "blocks": fit_blocks(blocks, MAX_BLOCKS_VIEW)}
-
-
-# -- small pieces ---------------------------------------------------------------------------------
-
-
-def _message(fallback: str, blocks: list[Block]) -> Message:
-    return fit_message({"response_type": "ephemeral", "text": fallback, "blocks": blocks})
-
-
-def _simple(text: str) -> Message:
-    return _message(text, [_section(text)])
-
-
-def _mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": text}
-
-
-def _section(text: str, accessory: dict[str, Any] | None = None) -> Block:
-    block: Block = {"type": "section", "text": _mrkdwn(text)}
-    if accessory is not None:
-        block["accessory"] = accessory
-    return block
-
-
-def _header(text: str) -> Block:
-    # plain_text: Slack shows it verbatim, nothing to escape
-    return {"type": "header", "text": {"type": "plain_text", "text": text, "emoji": True}}
-
-
-def _context(*elements: str) -> Block:
-    return {"type": "context", "elements": [_mrkdwn(e) for e in elements]}
-
-
-def _divider() -> Block:
-    return {"type": "divider"}
-
-
-def _button(text: str, action_id: str, value: str) -> dict[str, Any]:
-    return {
-        "type": "button",
-        "text": {"type": "plain_text", "text": text},
-        "action_id": action_id,
-        "value": value,
-    }
 
 
 def _people(people: tuple[Person, ...]) -> str:
