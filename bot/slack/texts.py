@@ -124,3 +124,15 @@ def home_catalog_size(count: int) -> str:
     if count == 0:
         return "The catalog is empty: nothing has been crawled yet."
     return f"The catalog lists *{count}* project{'s' if count != 1 else ''}."
+
+
+# -- subscriptions, cadence and identity (subscribe, unsubscribe, subscriptions, digest, link, unlink) --
+# (new strings for these subcommands go below this line)
+
+
+# -- good-first-issue routing (issues, DMs, digests, Claim, Not interested) --
+# (new strings for routing go below this line)
+
+
+# -- delivery (the outbox deliverer) --
+# (new strings for delivery go below this line)
