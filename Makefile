@@ -21,7 +21,9 @@ test: $(STAMP)  ## every test; on PostgreSQL too when TEST_DATABASE_URL is set
 bench: $(STAMP)  ## benchmarks, each printing its figures next to its budget; fails if any is over
 	@$(BIN)/python bench/crawl_cost.py; crawl=$$?; \
 	$(BIN)/python bench/find_latency.py; find=$$?; \
-	exit $$(( crawl || find ))
+	$(BIN)/python bench/deliver.py; deliver=$$?; \
+	$(BIN)/python bench/route.py; route=$$?; \
+	exit $$(( crawl || find || deliver || route ))
 
 lint: $(STAMP)
 	@$(BIN)/ruff check .

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -19,7 +19,12 @@ from bot.db.engine import make_engine, session_factory, upgrade
 from bot.services.discovery import Discovery
 
 if TYPE_CHECKING:  # Slack and the HTTP server are loaded only by the commands that use them
+    from bot.services.claims import Claims
+    from bot.services.forge_events import ForgeEvents
+    from bot.services.identity_matching import EmailMatcher
+    from bot.services.routing import Router
     from bot.slack.bolt_app import App
+    from bot.slack.outbox import Composer, Deliverer
     from bot.web import HttpServer
 
 
@@ -102,8 +107,42 @@ def build_discovery(core: Core) -> Discovery:
     return Discovery(core.sessions, search)
 
 
+def build_router(core: Core) -> Router:
+    """Good-first-issue routing over this database, on the core's clock."""
+    from bot.services.routing import Router
+
+    return Router(core.sessions, core.now, core.settings)
+
+
+def build_claims(core: Core) -> Claims:
+    """*Claim* and *Not interested*; claims comment on the issue through the forge whose token is set."""
+    from bot.forges.github import GitHubForge
+    from bot.forges.gitlab import GitLabForge
+    from bot.services.claims import Claims, IssueCommenter
+
+    settings = core.settings
+    commenters: dict[tuple[str, str], IssueCommenter] = {}
+    github_token, gitlab_token = _secret(settings.github_token), _secret(settings.gitlab_token)
+    labels = settings.good_first_issue_labels
+    if github_token:
+        api = settings.github_api_url
+        github = GitHubForge(api_url=api, token=github_token, good_first_issue_labels=labels)
+        commenters[(github.kind, github.host)] = github
+    if gitlab_token:
+        gitlab = GitLabForge(url=settings.gitlab_url, token=gitlab_token, good_first_issue_labels=labels)
+        commenters[(gitlab.kind, gitlab.host)] = gitlab
+
+    def commenter_for(forge: str, host: str) -> IssueCommenter | None:
+        return commenters.get((forge, host))
+
+    return Claims(core.sessions, core.now, settings, commenter_for)
+
+
 def build_slack_app(core: Core, discovery: Discovery) -> App:
     """The Bolt app with every listener registered (HTTP mode and Socket Mode alike)."""
+    from bot.services.identity import IdentityService
+    from bot.services.issue_list import IssueFinder
+    from bot.services.subscriptions import SubscriptionService
     from bot.slack.bolt_app import new_bolt_app
     from bot.slack.users import UserGate
     from handlers import HandlerDeps, register_all
@@ -114,14 +153,81 @@ def build_slack_app(core: Core, discovery: Discovery) -> App:
         _secret(settings.slack_signing_secret),
         settings.slack_api_url,
     )
-    register_all(app, HandlerDeps(discovery=discovery, user_gate=UserGate(app.client)))
+    register_all(
+        app,
+        HandlerDeps(
+            discovery=discovery,
+            user_gate=UserGate(app.client),
+            subscriptions=SubscriptionService(core.sessions, discovery, core.now),
+            identities=IdentityService(core.sessions, forge_hosts(settings), core.now),
+            issues=IssueFinder(core.sessions, core.now),
+            claims=build_claims(core),
+        ),
+    )
     return app
 
 
-def build_http_server(core: Core, slack_app: App, host: str, port: int, threads: int = 8) -> HttpServer:
-    """`POST /slack/events`, `GET /healthz` (database reachable), `GET /metrics` on a waitress server."""
+def forge_hosts(settings: Settings) -> dict[str, str]:
+    """Each forge kind → its API host as the adapters (and so `projects.host`) spell it."""
+    from bot.services.identity import api_host
+
+    return {"github": api_host(settings.github_api_url), "gitlab": api_host(settings.gitlab_url)}
+
+
+def build_identity_matcher(core: Core) -> EmailMatcher | None:
+    """Identity by e-mail over the configured forges and Slack (`match_by_email()`, after each crawl);
+    None without a Slack bot token, since nobody could be looked up."""
+    from bot.services.identity_matching import EmailMatcher
+    from bot.slack.email_lookup import email_lookup
+
+    token = _secret(core.settings.slack_bot_token)
+    if not token:
+        return None
+    forges = list({id(source.forge): source.forge for source in build_sources(core)}.values())
+    return EmailMatcher(core.sessions, forges, email_lookup(token, core.settings.slack_api_url), core.now)
+
+
+def build_forge_events(core: Core, on_issue_changed: Callable[[int], int | None] | None = None) -> ForgeEvents:
+    """The webhook use case over this process's own forge adapters (for repository look-ups)."""
+    from bot.services.forge_events import EventSettings, ForgeEvents
+
+    forges = {source.forge.kind: source.forge for source in build_sources(core)}
+    settings = EventSettings.from_settings(core.settings)
+    return ForgeEvents(core.sessions, forges, settings, core.now, on_issue_changed)
+
+
+def build_deliverer(core: Core, worker_id: str, composers: Mapping[str, Composer] | None = None) -> Deliverer:
+    """The outbox deliverer (bot/slack/outbox.py) for this process; `worker_id` must be unique per process."""
+    from bot.slack.issue_blocks import compose_digest, compose_gfi
+    from bot.slack.outbox import Deliverer, compose_notice, new_delivery_client
+
+    settings = core.settings
+    client = new_delivery_client(_secret(settings.slack_bot_token) or "", settings.slack_api_url)
+    return Deliverer(
+        core.sessions,
+        client,
+        composers
+        if composers is not None
+        else {"notice": compose_notice, "gfi": compose_gfi, "digest": compose_digest},
+        core.now,
+        worker_id=worker_id,
+        max_attempts=settings.delivery_max_attempts,
+    )
+
+
+def build_http_server(
+    core: Core,
+    slack_app: App,
+    host: str,
+    port: int,
+    threads: int = 8,
+    on_issue_changed: Callable[[int], int | None] | None = None,
+) -> HttpServer:
+    """`POST /slack/events`, `GET /healthz` (database reachable), `GET /metrics` on a waitress server,
+    and `POST /webhooks/github|gitlab` for each forge whose webhook secret is set."""
     from bot.slack.wsgi import SLACK_EVENTS_PATH, slack_wsgi_app
     from bot.web import HttpServer, Metrics, build_web_app
+    from bot.web.webhooks import webhook_routes
 
     def database_ready() -> bool:
         with core.engine.connect() as connection:
@@ -129,6 +235,16 @@ def build_http_server(core: Core, slack_app: App, host: str, port: int, threads:
         return True
 
     routes = {("POST", SLACK_EVENTS_PATH): slack_wsgi_app(slack_app)}
+    github_secret = _secret(core.settings.github_webhook_secret)
+    gitlab_secret = _secret(core.settings.gitlab_webhook_secret)
+    if github_secret or gitlab_secret:
+        # A newly labelled good-first-issue is routed at once, not at the next route-issues tick.
+        events = build_forge_events(core, on_issue_changed or build_router(core).route_issue)
+        routes.update(webhook_routes(events, github_secret, gitlab_secret))
+    from bot.slack.outbox_metrics import OutboxCollector
+
+    metrics = Metrics()
+    metrics.registry.register(OutboxCollector(core.sessions))  # outbox rows by status, read at scrape time
     return HttpServer(
-        build_web_app(routes, Metrics(), ready=database_ready), host=host, port=port, threads=threads
+        build_web_app(routes, metrics, ready=database_ready), host=host, port=port, threads=threads
     )

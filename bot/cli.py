@@ -1,4 +1,4 @@
-"""The `innersource-bot` command: run, serve, crawl, export, db."""
+"""The `innersource-bot` command: run, serve, worker, job, crawl, export, db."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -29,6 +31,13 @@ from bot.catalog.crawl import CrawlSummary
 from bot.catalog.export import portal_repos
 from bot.config import Settings, SettingsError, load_settings
 from bot.db.engine import session_scope, upgrade
+from bot.db.operations import RUN_OK
+from bot.scheduling.runs import JobRunner
+from bot.worker import Worker, default_worker_id, running_worker
+from jobs import JOBS, LATER_JOBS
+
+if TYPE_CHECKING:
+    from bot.sandbox.forge.server import FakeForge
 
 EXIT_USAGE = 2
 
@@ -50,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")  # noqa: S104
     serve.add_argument("--port", type=int, help="port (default: setting http_port, 3000; 0: any free port)")
+    commands.add_parser(
+        "worker",
+        help="scheduled jobs (one worker at a time holds the scheduler) and delivery (every worker)",
+    )
+    job = commands.add_parser("job", help="run one scheduled job once now and exit")
+    job.add_argument("name", help="the job: " + ", ".join(sorted(JOBS)))
     crawl = commands.add_parser("crawl", help="one crawl now, with a progress bar and a summary")
     crawl.add_argument("--full", action="store_true", help="re-read every repository, not only changed ones")
     export = commands.add_parser("export", help="export the catalog")
@@ -76,7 +91,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         errors.print(f"innersource-bot: {exc}", markup=False, highlight=False)
         return EXIT_USAGE
-    handler = {"run": _run, "serve": _serve, "crawl": _crawl, "export": _export, "db": _db}[args.command]
+    handler = {
+        "run": _run,
+        "serve": _serve,
+        "worker": _worker,
+        "job": _job,
+        "crawl": _crawl,
+        "export": _export,
+        "db": _db,
+    }[args.command]
     try:
         return handler(args, settings, console)
     except KeyboardInterrupt:
@@ -106,11 +129,44 @@ def _crawl(args: argparse.Namespace, settings: Settings, console: Console) -> in
     return 0 if summary.status == "ok" else 1
 
 
+def _worker(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    worker = Worker(build_core(settings), JOBS)
+    stopping = threading.Event()
+    # SIGTERM (a deploy, a scale-down) and Ctrl-C: finish the message and job in flight, release the
+    # lease, exit 0.
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    worker.start()
+    console.print(f"Worker {worker.id} running; Ctrl-C or SIGTERM stops.", markup=False)
+    console.file.flush()
+    stopping.wait()
+    worker.stop()
+    return 0
+
+
+def _job(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    name = args.name
+    if name not in JOBS:
+        known = ", ".join(sorted(JOBS))
+        problem = (
+            f"job {name!r} is not available in this version"
+            if name in LATER_JOBS
+            else f"unknown job {name!r}"
+        )
+        message = f"innersource-bot job: {problem}; known jobs: {known}"
+        Console(stderr=True).print(message, markup=False, highlight=False, soft_wrap=True)
+        return EXIT_USAGE
+    outcome = JobRunner(build_core(settings), JOBS, default_worker_id()).run(name)
+    assert outcome is not None  # only a scheduled tick can have been run already
+    console.print(f"{name}: {outcome.summary}", markup=False, highlight=False)
+    return 0 if outcome.status == RUN_OK else 1
+
+
 def _run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     if settings.slack_app_token:
         return _run_socket_mode(settings, console)
     if settings.slack_bot_token:
-        return _serve_http(settings, console, "0.0.0.0", settings.http_port)  # noqa: S104
+        return _serve_http(settings, console, "0.0.0.0", settings.http_port, with_worker=True)  # noqa: S104
     return _run_console(settings, console)
 
 
@@ -119,7 +175,8 @@ def _serve(args: argparse.Namespace, settings: Settings, console: Console) -> in
     return _serve_http(settings, console, args.host, port)
 
 
-def _serve_http(settings: Settings, console: Console, host: str, port: int) -> int:
+def _serve_http(settings: Settings, console: Console, host: str, port: int, with_worker: bool = False) -> int:
+    """`serve` (replicas; workers run apart) or `run` in HTTP mode (`with_worker`: one process does all)."""
     missing = [
         name
         for name, value in (
@@ -144,10 +201,11 @@ def _serve_http(settings: Settings, console: Console, host: str, port: int) -> i
     console.print(
         f"Serving Slack on http://{host}:{server.port}/slack/events (healthz, metrics)", markup=False
     )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        server.stop()
+    with running_worker(core, JOBS) if with_worker else nullcontext():
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            server.stop()
     return 0
 
 
@@ -172,10 +230,11 @@ def _run_socket_mode(settings: Settings, console: Console) -> int:
     # SIGTERM (a deploy) and Ctrl-C: close the socket properly instead of dying mid-answer.
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    handler.connect()  # type: ignore[no-untyped-call]
-    console.print("Connected to Slack in Socket Mode; Ctrl-C or SIGTERM stops.", markup=False)
-    stopping.wait()
-    handler.close()  # type: ignore[no-untyped-call]
+    with running_worker(core, JOBS):  # the one-process `run` also schedules, routes and delivers
+        handler.connect()  # type: ignore[no-untyped-call]
+        console.print("Connected to Slack in Socket Mode; Ctrl-C or SIGTERM stops.", markup=False)
+        stopping.wait()
+        handler.close()  # type: ignore[no-untyped-call]
     return 0
 
 
@@ -198,25 +257,30 @@ def _run_console(settings: Settings, console: Console) -> int:
         summary = _crawl_with_progress(core, console, full=forge is not None)
         with session_scope(core.sessions) as session:
             cli_output.print_catalog(console, session)
-        answered = _console_over_fake_slack(core, console)
+        answered = _console_over_fake_slack(core, console, forge)
     finally:
         if forge is not None:
             forge.stop()
     return answered if summary.status == "ok" or forge is None else 1
 
 
-def _console_over_fake_slack(core: Core, console: Console) -> int:
-    """The console talks to the real Bolt app over HTTP, which talks to a fake Slack on 127.0.0.1."""
+def _console_over_fake_slack(core: Core, console: Console, forge: FakeForge | None = None) -> int:
+    """The console talks to the real Bolt app over HTTP, which talks to a fake Slack on 127.0.0.1;
+    in the sandbox its `forge …` lines act on the fake forge and deliver webhooks to that app."""
     from bot.sandbox.console.console import run_console
+    from bot.sandbox.console.forge_commands import sandbox_forge_console
     from bot.sandbox.slack.fake_slack import FakeSlack
 
     with FakeSlack() as slack:
         slack_core = replace(core, settings=slack.settings_for(core.settings))
         app = build_slack_app(slack_core, build_discovery(slack_core))
-        with build_http_server(slack_core, app, "127.0.0.1", 0) as server:
+        with build_http_server(slack_core, app, "127.0.0.1", 0) as server, running_worker(slack_core, JOBS):
             interactive = sys.stdin is not None and sys.stdin.isatty()
             console.file.flush()
-            return run_console(f"{server.url}/slack/events", slack, sys.stdin, sys.stdout, interactive)
+            forge_console = sandbox_forge_console(forge, slack_core.settings, server.url)
+            return run_console(
+                f"{server.url}/slack/events", slack, sys.stdin, sys.stdout, interactive, forge=forge_console
+            )
 
 
 def _export(args: argparse.Namespace, settings: Settings, console: Console) -> int:

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from bot.scheduling.triggers import cron_trigger
+
 # Settings read from their conventional environment names rather than INNERSOURCE_<KEY>.
 CONVENTIONAL_ENV = {
     "database_url": "DATABASE_URL",
@@ -125,8 +127,12 @@ class Settings(BaseModel):
     @field_validator("crawl_schedule", "route_schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
-        if len(value.split()) != 5:
-            raise ValueError("must be a 5-field cron expression (minute hour day month weekday)")
+        try:
+            cron_trigger(value, ZoneInfo("UTC"))  # read exactly as the worker will read it
+        except ValueError:
+            raise ValueError(
+                "must be a cron expression: minute hour day month weekday (6 fields: seconds first)"
+            ) from None
         return value
 
     @field_validator("good_first_issue_labels")

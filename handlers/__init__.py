@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, errors, events
+from handlers import actions, commands, errors, events, issue_actions, subscription_actions
 from handlers.deps import ANSWER_DEADLINE_SECONDS, HandlerDeps
 
 
 def register_all(app: App, deps: HandlerDeps) -> None:
     commands.register(app, deps)
     actions.register(app, deps)
+    subscription_actions.register(app, deps)
+    issue_actions.register(app, deps)
     events.register(app, deps)
     errors.register(app)
 

@@ -41,7 +41,7 @@ def register(app: App, deps: HandlerDeps) -> None:
             else:
                 # A new message: the list the button sits in stays, so another project can be opened.
                 answer = deps.discovery.project_by_id(int(value))
-                respond({**project_message(answer), "replace_original": False})
+                respond({**project_message(answer, _subscribed(deps, user_id)), "replace_original": False})
             _log(ACTION_DETAILS, user_id, reason, started)
 
         run_later(deps.executor, ACTION_DETAILS, user_id, work, respond)
@@ -61,10 +61,16 @@ def register(app: App, deps: HandlerDeps) -> None:
             else:
                 text, offset = parsed
                 # Paging replaces the page: one list that moves on, not a trail of stale *More* buttons.
-                respond({**find_message(deps.discovery.find(text, offset)), "replace_original": True})
+                found = deps.discovery.find(text, offset)
+                respond({**find_message(found, _subscribed(deps, user_id)), "replace_original": True})
             _log(ACTION_MORE, user_id, reason, started)
 
         run_later(deps.executor, ACTION_MORE, user_id, work, respond)
+
+
+def _subscribed(deps: HandlerDeps, user_id: str) -> frozenset[int] | None:
+    """The caller's subscribed projects, for *Subscribe*/*Unsubscribe* buttons (None: no buttons)."""
+    return deps.subscriptions.subscribed_projects(user_id) if deps.subscriptions else None
 
 
 def _log(action_id: str, user_id: str, refusal: str | None, started: float) -> None:

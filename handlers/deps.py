@@ -9,7 +9,11 @@ from typing import TYPE_CHECKING
 from bot.slack.users import UserGate
 
 if TYPE_CHECKING:
+    from bot.services.claims import Claims
     from bot.services.discovery import Discovery
+    from bot.services.identity import IdentityService
+    from bot.services.issue_list import IssueFinder
+    from bot.services.subscriptions import SubscriptionService
 
 ANSWER_DEADLINE_SECONDS = 2.0  # Slack waits 3 s for the acknowledgement; this leaves room for the trip
 
@@ -25,3 +29,7 @@ class HandlerDeps:
     answer_deadline: float = ANSWER_DEADLINE_SECONDS
     # Where command work runs, so a listener can stop waiting for it at the deadline and acknowledge.
     executor: ThreadPoolExecutor = field(default_factory=_answer_pool)
+    subscriptions: SubscriptionService | None = None  # subscribe, unsubscribe, subscriptions, digest
+    identities: IdentityService | None = None  # link, unlink
+    issues: IssueFinder | None = None  # issues (and its *More* button)
+    claims: Claims | None = None  # *Claim* and *Not interested* on a delivered good-first-issue

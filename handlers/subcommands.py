@@ -13,9 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.services.command_line import parse
-from bot.services.identity import SlackProfile
+from bot.services.identity import IdentityService, SlackProfile
 from bot.services.results import HelpLine, HelpTopic, UnknownCommand
+from bot.services.subscriptions import SubscriptionService
 from bot.slack.blocks import find_message, help_message, project_message
+from bot.slack.issue_blocks import issues_message
+from bot.slack.subscription_blocks import (
+    cadence_message,
+    link_message,
+    subscription_change_message,
+    subscriptions_message,
+)
 from handlers.deps import HandlerDeps
 
 Message = dict[str, Any]
@@ -48,11 +56,59 @@ def _help(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
 
 
 def _find(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
-    return find_message(deps.discovery.find(argument))
+    return find_message(deps.discovery.find(argument), _subscribed(deps, asker))
 
 
 def _project(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
-    return project_message(deps.discovery.project(argument))
+    return project_message(deps.discovery.project(argument), _subscribed(deps, asker))
+
+
+def _subscribed(deps: HandlerDeps, asker: Asker) -> frozenset[int] | None:
+    """The caller's subscribed projects, for *Subscribe*/*Unsubscribe* buttons (None: no buttons)."""
+    return deps.subscriptions.subscribed_projects(asker.user_id) if deps.subscriptions else None
+
+
+def _subscriptions_service(deps: HandlerDeps) -> SubscriptionService:
+    if deps.subscriptions is None:
+        raise RuntimeError("subscriptions are not wired (bot/app.py build_slack_app)")
+    return deps.subscriptions
+
+
+def _identity_service(deps: HandlerDeps) -> IdentityService:
+    if deps.identities is None:
+        raise RuntimeError("identities are not wired (bot/app.py build_slack_app)")
+    return deps.identities
+
+
+def _issues(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
+    if deps.issues is None:
+        raise RuntimeError("issues are not wired (bot/app.py build_slack_app)")
+    return issues_message(deps.issues.find(asker.user_id, argument))
+
+
+def _subscribe(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
+    return subscription_change_message(_subscriptions_service(deps).subscribe(asker.profile, argument))
+
+
+def _unsubscribe(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
+    return subscription_change_message(_subscriptions_service(deps).unsubscribe(asker.profile, argument))
+
+
+def _list_subscriptions(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
+    return subscriptions_message(_subscriptions_service(deps).subscriptions(asker.profile))
+
+
+def _digest(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
+    return cadence_message(_subscriptions_service(deps).set_cadence(asker.profile, argument))
+
+
+def _link(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
+    forge, _, login = argument.partition(" ")
+    return link_message(_identity_service(deps).link(asker.profile, forge, login))
+
+
+def _unlink(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
+    return link_message(_identity_service(deps).unlink(asker.profile, argument))
 
 
 TABLE: tuple[Subcommand, ...] = (
@@ -77,6 +133,57 @@ TABLE: tuple[Subcommand, ...] = (
         _project,
         ("show", "info", "details"),
     ),
+    Subcommand(
+        "issues",
+        HelpLine(
+            "issues [WORDS] [lang:X] [topic:Y]",
+            "open, unclaimed good first issues: matching the filters, or your subscriptions without any",
+            "issues lang:python",
+        ),
+        _issues,
+        ("gfi",),
+    ),
+    Subcommand(
+        "subscribe",
+        HelpLine(
+            "subscribe TERM...",
+            "good first issues by topic, `lang:X` or `project:NAME`, by DM or digest",
+            "subscribe kafka lang:go project:acme/aurora-design-system",
+        ),
+        _subscribe,
+        ("sub", "follow"),
+    ),
+    Subcommand(
+        "unsubscribe",
+        HelpLine("unsubscribe TERM... | all", "stop a subscription", "unsubscribe lang:go"),
+        _unsubscribe,
+        ("unsub", "unfollow"),
+    ),
+    Subcommand(
+        "subscriptions",
+        HelpLine("subscriptions", "what you subscribe to, and how often you hear about it", "subscriptions"),
+        _list_subscriptions,
+    ),
+    Subcommand(
+        "digest",
+        HelpLine(
+            "digest instant|daily|weekly|off",
+            "how good first issues reach you: one DM each, a daily or weekly digest, or not at all",
+            "digest weekly",
+        ),
+        _digest,
+        ("cadence",),
+    ),
+    Subcommand(
+        "link",
+        HelpLine(
+            "link github LOGIN | link gitlab USERNAME",
+            "tell me your forge account when your e-mails don't match",
+            "link github octocat",
+        ),
+        _link,
+    ),
+    Subcommand("unlink", HelpLine("unlink FORGE", "forget a linked forge account", "unlink github"), _unlink),
 )
 
 BY_NAME: dict[str, Subcommand] = {row.name: row for row in TABLE}

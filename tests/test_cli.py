@@ -53,10 +53,30 @@ def test_sandbox_run_crawls_the_sample_org_and_answers_commands_until_eof(tmp_pa
     found, card, pressed, unknown = answers.split("\n> ")
     assert "acme/aurora-design-system" in found.split("\n")[3] and "[Details] (1)" in found
     assert "Readiness checklist" in card and "✓" in card and "opa" in card
-    assert pressed.startswith("press 1") and "There is no button 1" in pressed  # a card has no buttons
+    assert pressed.startswith("press 1") and "Subscribed to: project" in pressed  # the card's Subscribe
     assert "Did you mean `/innersource find`?" in unknown
     assert (tmp_path / "innersource-sandbox.db").exists()
     assert not (tmp_path / "innersource.db").exists()
+
+
+def test_sandbox_run_routes_a_newly_labelled_issue_to_an_instant_subscriber(tmp_path: Path) -> None:
+    """SPEC's sandbox promise for routing: subscribe, label an issue on the (fake) forge, get the DM."""
+    stdin = (
+        "/innersource subscribe topic:design-system\n"
+        "/innersource digest instant\n"
+        'forge label acme/aurora-design-system "Add a dark-mode token"\n'
+        "press 1\n"
+    )
+    result = _run(["run"], tmp_path, stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    answers = result.stdout.split("> /innersource subscribe topic:design-system", 1)[1]
+    subscribed, cadence, labelled, claimed = answers.split("\n> ")
+    assert "Subscribed to: topic" in subscribed and "one message per good first issue" in cadence
+    assert "routed to 1 subscriber" in labelled
+    dm = labelled.split("[DM to @", 1)[1]
+    assert "Add a dark-mode token" in dm and "design-system" in dm
+    assert "[Claim] (1)" in dm and "[Not interested] (2)" in dm and "[Open issue] (3)" in dm
+    assert claimed.startswith("press 1") and "You claimed" in claimed
 
 
 def test_serve_answers_signed_requests_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

@@ -20,7 +20,10 @@ from referencing.exceptions import Unresolvable
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = Path(__file__).parent / "data" / "slack" / "manifest-schema"
 REMOTE = "https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas/"
-EXPECTED_SCOPES = {"commands", "users:read", "channels:read"}
+EXPECTED_SCOPES = {
+    *("commands", "users:read", "channels:read"),
+    *("chat:write", "im:write", "im:history", "users:read.email"),  # issue 7: delivery, identity
+}
 
 
 def _offline_registry() -> Registry:

@@ -1,4 +1,4 @@
-"""Operational state: the outbox of outgoing Slack messages, webhook deliveries seen, and leases.
+"""Operational state: the outbox of outgoing Slack messages, webhook deliveries seen, leases, job runs.
 
 The outbox is the one way out (SPEC "Delivery"): a row is written in the same transaction as the
 decision to send, under a unique key, and only bot/slack/outbox.py sends it.
@@ -9,7 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    Unicode,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models import Base
@@ -67,3 +79,40 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime]
+
+
+# Job run statuses: running (claimed, in progress — or its worker died), ok, failed.
+RUN_RUNNING, RUN_OK, RUN_FAILED = "running", "ok", "failed"
+
+
+class JobRun(Base):
+    """One run of a scheduled job (bot/scheduling/runs.py). The unique (job_id, tick) is the fence that
+    makes "each job once per tick" hold across workers; `job NAME` runs have no tick."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (
+        UniqueConstraint("job_id", "tick", name="uq_job_runs_tick"),
+        Index("ix_job_runs_job_started", "job_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(64))  # crawl, route-issues, …
+    tick: Mapped[datetime | None]  # the scheduled run time; None for `innersource-bot job NAME`
+    trigger: Mapped[str] = mapped_column(String(16))  # schedule | manual
+    worker: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    summary: Mapped[str] = mapped_column(Text, default="")
+
+
+# APScheduler's SQLAlchemyJobStore table, declared here exactly as APScheduler 3 defines it so that
+# migration 0005 creates it (the store's own CREATE IF NOT EXISTS is then a no-op) and the
+# models-versus-migrations drift check covers it instead of tripping over an unknown table.
+apscheduler_jobs = Table(
+    "apscheduler_jobs",
+    Base.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)

@@ -210,3 +210,26 @@ class Forge(Protocol):
         Lets the crawl keep good-first-issues fresh without re-reading unchanged repositories.
         """
         ...
+
+    def repository(self, full_name: str) -> RepoSummary | None:
+        """One repository as the forge shows it now (GitHub owner/name, GitLab path or numeric id);
+        None when it does not exist or the token may not see it.
+
+        Webhooks ask this before trusting anything about a repository they do not know: a payload
+        never decides visibility. Raises ForgeError when the forge cannot answer.
+        """
+        ...
+
+    def user_email(self, login: str) -> str | None:
+        """The account's public e-mail, for identity by e-mail; None when hidden or no such account.
+
+        Raises ForgeError when the forge cannot answer.
+        """
+        ...
+
+    def comment_on_issue(self, full_name: str, number: int, body: str) -> None:
+        """Comment on an issue (GitHub owner/name and number; GitLab path and iid), as the token's user.
+
+        Raises ForgeError when the forge refuses (no token, no permission) or cannot answer.
+        """
+        ...

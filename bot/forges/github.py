@@ -28,7 +28,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from github import Auth, Github
+import requests
+from github import Auth, Github, GithubException
 
 from bot.forges import files as repo_files
 from bot.forges import github_records as records
@@ -126,6 +127,12 @@ class GitHubForge:
     def close(self) -> None:
         self._github.close()
 
+    def user_email(self, login: str) -> str | None:
+        """The account's public e-mail (`email` of GET /users/{login}); None when hidden or unknown."""
+        reply = self._http.get(f"{self._api}/users/{quote(login, safe='')}", allow=(404,))
+        email = reply.data.get("email") if reply.status == 200 and isinstance(reply.data, dict) else None
+        return email.strip() if isinstance(email, str) and "@" in email else None
+
     # -- listing -----------------------------------------------------------------------------------
     def list_repositories(self, namespace: str) -> Iterator[RepoSummary]:
         url: str | None = f"{self._api}/orgs/{quote(namespace, safe='')}/repos?type=all&per_page=100"
@@ -151,6 +158,30 @@ class GitHubForge:
         if self._cache is not None and etag:
             self._cache.put(url, etag, records.page_to_cache(summaries, reply.next_url))
         return summaries, reply.next_url
+
+    def repository(self, full_name: str) -> RepoSummary | None:
+        """GET /repos/{owner}/{name}: 404 (gone, or hidden from this token) is None."""
+        owner, _, name = full_name.partition("/")
+        url = f"{self._api}/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+        reply = self._http.get(url, allow=(404,))
+        if reply.status == 404 or not isinstance(reply.data, dict):
+            return None
+        try:
+            return records.repo_summary(reply.data, host=self.host)
+        except (KeyError, TypeError, ValueError) as exc:  # an answer not shaped like GitHub's
+            raise ForgeError(f"GitHub {full_name}: unexpected answer ({exc!r})") from None
+
+    def comment_on_issue(self, full_name: str, number: int, body: str) -> None:
+        """POST /repos/{owner}/{name}/issues/{number}/comments (not retried: a POST is not idempotent)."""
+        owner, _, name = full_name.partition("/")
+        path = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}/issues/{int(number)}/comments"
+        try:
+            self._github.requester.requestJsonAndCheck("POST", path, input={"body": body})
+        except GithubException as exc:
+            raise ForgeError(f"GitHub refused a comment on {full_name}#{number} ({exc.status})") from None
+        except requests.RequestException as exc:
+            failure = type(exc).__name__
+            raise ForgeError(f"GitHub unreachable commenting on {full_name}#{number}: {failure}") from None
 
     # -- one repository ----------------------------------------------------------------------------
     def fetch_details(self, summary: RepoSummary, since: datetime | None) -> RepoDetails:

@@ -142,6 +142,17 @@ class GitLabForge:
             for item in pages:
                 yield mapping.issue(item.attributes)
 
+    def repository(self, full_name: str) -> RepoSummary | None:
+        """GET /projects/:id (a numeric id or the path, URL-encoded by python-gitlab); 404 is None."""
+        with self._translated(f"reading project {full_name}"):
+            try:
+                project = self._gl.projects.get(full_name)
+            except gitlab.GitlabGetError as exc:
+                if exc.response_code == 404:
+                    return None
+                raise
+            return mapping.summary(project.attributes, self.host)
+
     # -- one project ------------------------------------------------------------------------
     def fetch_details(self, summary: RepoSummary, since: datetime | None) -> RepoDetails:
         project = self._gl.projects.get(summary.forge_id, lazy=True)
@@ -257,6 +268,25 @@ class GitLabForge:
             approval = project.mergerequests.get(change.number, lazy=True).approvals.get()
             reviews += mapping.approvals(approval.attributes, change)
         return changes, reviews
+
+    def user_email(self, login: str) -> str | None:
+        """The account's public e-mail (GET /users?username=, then GET /users/:id when the list leaves
+        `public_email` out, as it does for non-admin tokens); None when hidden or unknown."""
+        with self._translated(f"reading user {login}"):
+            found = self._gl.users.list(username=login, get_all=False)
+            if not found:
+                return None
+            attributes = found[0].attributes
+            if "public_email" not in attributes:
+                attributes = self._gl.users.get(attributes["id"]).attributes
+        email = attributes.get("public_email")
+        return email.strip() if isinstance(email, str) and "@" in email else None
+
+    def comment_on_issue(self, full_name: str, number: int, body: str) -> None:
+        """POST /projects/:id/issues/:iid/notes."""
+        with self._translated(f"commenting on {full_name}#{number}"):
+            project = self._gl.projects.get(full_name, lazy=True)
+            project.issues.get(number, lazy=True).notes.create({"body": body})
 
     # -- errors -----------------------------------------------------------------------------
     @contextmanager

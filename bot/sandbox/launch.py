@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from pathlib import Path
+
+from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.sandbox.forge.sample_org import build_sample_world
@@ -34,6 +37,9 @@ def start_sandbox(settings: Settings, now: datetime, workdir: Path) -> tuple[Fak
             "gitlab_url": forge.gitlab_url,
             "gitlab_groups": tuple(world.gitlab_groups),
             "max_rate_limit_wait": 5.0,
+            # The console's `forge …` lines deliver signed webhooks; fresh secrets each start.
+            "github_webhook_secret": SecretStr(secrets.token_hex(16)),
+            "gitlab_webhook_secret": SecretStr(secrets.token_hex(16)),
         }
     )
     return forge, sandbox_settings

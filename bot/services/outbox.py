@@ -51,9 +51,14 @@ def enqueue(
     }
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(OutboxEntry).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    result = session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    statement = (
+        insert(OutboxEntry)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboxEntry.id)
+    )
+    # RETURNING, not rowcount: psycopg reports rowcount -1 for INSERT … ON CONFLICT DO NOTHING here.
+    return session.execute(statement).first() is not None
 
 
 def existing_keys(session: Session, keys: list[str]) -> set[str]:

@@ -9,6 +9,7 @@ bot/slack/limits.py, so no input can exceed Slack's limits or ping anyone.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 
 from bot.services.results import (
@@ -38,6 +39,7 @@ from bot.slack.block_kit import (
 )
 from bot.slack.limits import MAX_BLOCKS_VIEW, MAX_BUTTON_VALUE, fit_blocks
 from bot.slack.mrkdwn import code, code_body, escape, link, listing, mention, one_line, truncate_plain
+from bot.slack.subscription_blocks import subscribe_actions
 
 ACTION_DETAILS = "project_details"
 ACTION_MORE = "find_more"
@@ -74,7 +76,8 @@ def help_message(topic: HelpTopic) -> Message:
     return message(fallback, blocks)
 
 
-def find_message(result: FindResult) -> Message:
+def find_message(result: FindResult, subscribed: Collection[int] | None = None) -> Message:
+    """`subscribed`: the caller's subscribed project ids; given, each hit gets *Subscribe*/*Unsubscribe*."""
     if result.catalog_size == 0:
         return simple(texts.EMPTY_CATALOG)
     query = escape(one_line(result.query.text))
@@ -87,7 +90,7 @@ def find_message(result: FindResult) -> Message:
     heading = texts.find_heading(query, first, last, result.total)
     blocks.append(section(heading))
     for hit in result.hits:
-        blocks += [divider(), *_hit_blocks(hit)]
+        blocks += [divider(), *_hit_blocks(hit, subscribed)]
     if result.has_more:
         more = button(texts.MORE_BUTTON, ACTION_MORE, more_value(result.query.text, result.next_offset))
         blocks.append({"type": "actions", "elements": [more]})
@@ -110,7 +113,7 @@ def _find_nothing(result: FindResult, query: str, blocks: list[Block]) -> Messag
     return message(fallback, blocks)
 
 
-def _hit_blocks(hit: ProjectHit) -> list[Block]:
+def _hit_blocks(hit: ProjectHit, subscribed: Collection[int] | None = None) -> list[Block]:
     project = hit.project
     lines = [f"*{link(project.web_url, project.full_name)}*"]
     if project.description.strip():
@@ -119,7 +122,10 @@ def _hit_blocks(hit: ProjectHit) -> list[Block]:
         why = "; ".join(escape(one_line(r)) for r in hit.reasons[:_LIST_ITEMS])
         lines.append(f"_{texts.WHY_LABEL}:_ {why}")
     details = button(texts.DETAILS_BUTTON, ACTION_DETAILS, str(project.id))
-    return [section("\n".join(lines), accessory=details), context(*_facts(project))]
+    blocks = [section("\n".join(lines), accessory=details), context(*_facts(project))]
+    if subscribed is not None:
+        blocks.append(subscribe_actions(project.id, project.id in subscribed))
+    return blocks
 
 
 def _facts(project: ProjectSummary) -> list[str]:
@@ -162,15 +168,16 @@ def parse_more_value(value: str) -> tuple[str, int] | None:
     return query, offset
 
 
-def project_message(answer: ProjectAnswer) -> Message:
+def project_message(answer: ProjectAnswer, subscribed: Collection[int] | None = None) -> Message:
+    """`subscribed`: the caller's subscribed project ids; given, a card gets *Subscribe*/*Unsubscribe*."""
     if isinstance(answer, ProjectCard):
-        return _card(answer)
+        return _card(answer, subscribed)
     if isinstance(answer, ProjectChoice):
         return _choice(answer)
     return _not_found(answer)
 
 
-def _card(card: ProjectCard) -> Message:
+def _card(card: ProjectCard, subscribed: Collection[int] | None = None) -> Message:
     summary = card.summary
     title = one_line(card.title or summary.name) or summary.full_name
     intro = [f"*{link(summary.web_url, summary.full_name)}* · {escape(summary.forge)}"]
@@ -213,6 +220,8 @@ def _card(card: ProjectCard) -> Message:
     where = _where_to_go(card)
     if where:
         blocks.append(context(*where))
+    if subscribed is not None:
+        blocks.append(subscribe_actions(summary.id, summary.id in subscribed))
     return message(f"{escape(summary.full_name)}: {escape(one_line(summary.description))}", blocks)
 
 

@@ -128,10 +128,248 @@ def home_catalog_size(count: int) -> str:
 
 # -- subscriptions, cadence and identity (subscribe, unsubscribe, subscriptions, digest, link, unlink) --
 # (new strings for these subcommands go below this line)
+SUBSCRIBE_BUTTON = "Subscribe"
+UNSUBSCRIBE_BUTTON = "Unsubscribe"
+SUBSCRIBE_USAGE = (
+    f"Tell me what to subscribe to: a topic, `lang:X` or `project:NAME`, "
+    f"for example `{COMMAND} subscribe kafka lang:go project:acme/aurora-design-system`."
+)
+UNSUBSCRIBE_USAGE = (
+    f"Tell me what to unsubscribe from, as `{COMMAND} subscriptions` lists it, "
+    f"for example `{COMMAND} unsubscribe kafka lang:go`, or `{COMMAND} unsubscribe all`."
+)
+SUBSCRIBED_LABEL = "Subscribed to"
+UNSUBSCRIBED_LABEL = "Unsubscribed from"
+ALREADY_SUBSCRIBED_LABEL = "Already subscribed to"
+NOT_SUBSCRIBED_LABEL = "You weren't subscribed to"
+SUBSCRIPTIONS_TITLE = "Your subscriptions"
+SUBSCRIPTIONS_TOPICS = "Topics"
+SUBSCRIPTIONS_LANGUAGES = "Languages"
+SUBSCRIPTIONS_PROJECTS = "Projects"
+SUBSCRIPTIONS_NONE = (
+    "You have no subscriptions yet. Subscribe to topics, languages or projects and I'll send you their "
+    f"good first issues, for example `{COMMAND} subscribe kafka lang:go`."
+)
+SUBSCRIPTIONS_HOW_TO_CHANGE = (
+    f"Change them with `{COMMAND} subscribe TERM…` and `{COMMAND} unsubscribe TERM…`; "
+    f"a term is a topic, `lang:X` or `project:NAME`."
+)
+SUBSCRIBE_CHOICE_TIP = "Pick one with its button, or write the full `project:owner/name`."
+TOO_MANY_TERMS = "Only the first 20 terms were read; the rest were left out."
+CADENCE_USAGE = f"`{COMMAND} digest instant|daily|weekly|off`"
+CADENCES_SHOWN = {
+    "instant": "one message per good first issue, as soon as it is labelled (at most a few a day; "
+    "the rest wait for the next digest)",
+    "daily": "a daily digest",
+    "weekly": "a weekly digest",
+    "off": "not at all",
+}
+CADENCE_OFF_MAINTAINER = "The weekly maintainer digest is off too."
+
+
+def term_shown(kind: str, label_escaped: str) -> str:
+    if kind == "lang":
+        return f"language *{label_escaped}*"
+    if kind == "project":
+        return f"project *{label_escaped}*"
+    return f"topic *{label_escaped}*"
+
+
+def cadence_now(cadence: str) -> str:
+    return f"Good first issues reach you: {CADENCES_SHOWN.get(cadence, cadence)}."
+
+
+def cadence_how_to_change(cadence: str) -> str:
+    return f"{cadence_now(cadence)} Change it with {CADENCE_USAGE} (default `daily`)."
+
+
+def cadence_changed(cadence: str) -> str:
+    return f":white_check_mark: Done. {cadence_now(cadence)}"
+
+
+def cadence_invalid(typed_escaped: str, cadence: str) -> str:
+    if not typed_escaped:
+        return f"Tell me how often: {CADENCE_USAGE}. {cadence_now(cadence)}"
+    return f"`{typed_escaped}` is not a cadence: use {CADENCE_USAGE}. {cadence_now(cadence)}"
+
+
+def term_empty(typed_escaped: str) -> str:
+    return f"`{typed_escaped}` has no value (for example `lang:go`, `topic:kafka` or `project:NAME`)."
+
+
+def language_unknown(typed_escaped: str, closest_escaped: list[str]) -> str:
+    text = f"No project in the catalog is written in `{typed_escaped}`."
+    return text + (f" Closest languages: {', '.join(closest_escaped)}." if closest_escaped else "")
+
+
+def filter_unknown(typed_escaped: str) -> str:
+    return f"`{typed_escaped}` can't be subscribed to: use a topic, `lang:X` or `project:NAME`."
+
+
+def subscribe_not_found(typed_escaped: str) -> str:
+    return f"I couldn't find a project called “{typed_escaped}”."
+
+
+def subscribe_choice(typed_escaped: str, count: int) -> str:
+    return f"{count} projects fit “{typed_escaped}”. {SUBSCRIBE_CHOICE_TIP}"
+
+
+def topic_unused(topic_escaped: str, closest_escaped: list[str]) -> str:
+    text = f"No project has the topic *{topic_escaped}* yet; I'll tell you when one does."
+    return text + (f" Similar topics: {', '.join(closest_escaped)}." if closest_escaped else "")
+
+
+def unmuted(project_escaped: str) -> str:
+    return f"You'll hear from *{project_escaped}* again (you had said *Not interested*)."
+
+
+LINK_USAGE = (
+    f"Use `{COMMAND} link github LOGIN` or `{COMMAND} link gitlab USERNAME`; "
+    f"`{COMMAND} unlink FORGE` undoes it."
+)
+LINK_NONE = "You have no forge account linked yet."
+LINK_ACCOUNTS_LABEL = "Your forge accounts"
+LINK_VERIFIED = "verified: your e-mail matches"
+LINK_UNVERIFIED = "unverified: linked by you"
+LINK_UNVERIFIED_NOTE = (
+    "Linked accounts stay *unverified* until the e-mail on your forge profile matches your Slack e-mail. "
+    "Maintainers see them marked so."
+)
+LOGIN_RULES = {
+    "github": "letters, digits and single hyphens, at most 39 characters",
+    "gitlab": "letters, digits, `_`, `-` and `.`, not starting with `-` nor ending with `.`",
+}
+
+
+def account_shown(forge_name: str, login_escaped: str, verified: bool) -> str:
+    return f"{forge_name} `{login_escaped}` ({LINK_VERIFIED if verified else LINK_UNVERIFIED})"
+
+
+def linked(forge_name: str, login_escaped: str) -> str:
+    return f":link: Linked your {forge_name} account `{login_escaped}` (unverified)."
+
+
+def relinked(forge_name: str, login_escaped: str, previous_escaped: str) -> str:
+    return (
+        f":link: Linked your {forge_name} account `{login_escaped}` instead of `{previous_escaped}` "
+        "(unverified)."
+    )
+
+
+def already_linked(forge_name: str, login_escaped: str) -> str:
+    return f"Your {forge_name} account is already `{login_escaped}`."
+
+
+def login_taken(forge_name: str, login_escaped: str) -> str:
+    return (
+        f"The {forge_name} account `{login_escaped}` is already linked to another Slack user, so I can't "
+        "link it to you. If it is yours, ask your InnerSource program office to sort it out."
+    )
+
+
+def verified_elsewhere(forge_name: str, verified_escaped: str) -> str:
+    return (
+        f"Your {forge_name} account is verified as `{verified_escaped}` (your e-mail matches it). "
+        f"If that is wrong, `{COMMAND} unlink {forge_name.lower()}` first."
+    )
+
+
+def bad_login(forge_name: str, login_escaped: str, rules: str) -> str:
+    return f"`{login_escaped}` is not a valid {forge_name} name ({rules})."
+
+
+def unknown_forge(forge_escaped: str) -> str:
+    return f"I know `github` and `gitlab`, not `{forge_escaped}`. {LINK_USAGE}"
+
+
+def unlinked(forge_name: str, login_escaped: str) -> str:
+    return f"Unlinked your {forge_name} account `{login_escaped}`."
+
+
+def not_linked(forge_name: str) -> str:
+    return f"You have no {forge_name} account linked."
 
 
 # -- good-first-issue routing (issues, DMs, digests, Claim, Not interested) --
 # (new strings for routing go below this line)
+CLAIM_BUTTON = "Claim"
+NOT_INTERESTED_BUTTON = "Not interested"
+OPEN_ISSUE_BUTTON = "Open issue"
+ISSUES_MORE_BUTTON = "More issues"
+GFI_DM_INTRO = ":seedling: A good first issue for you"
+ISSUE_LABELS = "Labels"
+WHY_YOU = "Why you"
+WHY_KINDS = {"topic": "you follow the topic", "lang": "you follow the language", "project": "you follow"}
+ISSUES_NO_SUBSCRIPTIONS = (
+    "You have no subscriptions yet, so I don't know which issues to show. Subscribe to topics, languages "
+    f"or projects (`{COMMAND} subscribe kafka lang:go`), or search directly: `{COMMAND} issues lang:python`."
+)
+ISSUES_TIP = (
+    f"Claim one to tell the others you're on it. `{COMMAND} issues WORDS lang:X topic:Y` narrows the list."
+)
+DIGEST_FOOTER = (
+    "Claim an issue to tell others you're on it. "
+    f"Fewer or more of these: `{COMMAND} digest instant|daily|weekly|off`."
+)
+CLAIM_GONE = "This issue can't be claimed any more"
+CLAIM_COMMENT_POSTED = "I said so on the issue for you."
+CLAIM_COMMENT_FAILED = (
+    "I couldn't comment on the issue for you: leave a note there yourself so the maintainers know."
+)
+
+
+def opened_on(day: str) -> str:
+    return f"opened {day}"
+
+
+def why_line(kind: str, label_escaped: str) -> str:
+    return f"{WHY_KINDS.get(kind, 'you follow')} *{label_escaped}*"
+
+
+def issues_heading(total: int, first: int, last: int, from_subscriptions: bool) -> str:
+    noun = "good first issue" if total == 1 else "good first issues"
+    where = "from your subscriptions" if from_subscriptions else "match"
+    return f"*{total} open {noun}* {where} — showing {first}-{last}"
+
+
+def issues_none(from_subscriptions: bool, query_escaped: str) -> str:
+    if from_subscriptions:
+        return "No open, unclaimed good first issues match your subscriptions right now."
+    return f"No open, unclaimed good first issues match “{query_escaped}”."
+
+
+def digest_heading(count: int, day: str, part: int, parts: int) -> str:
+    noun = "good first issue" if count == 1 else "good first issues"
+    suffix = f" (part {part} of {parts})" if parts > 1 else ""
+    return f"{count} new {noun} for you — {day}{suffix}"
+
+
+def claimed_by_you(issue_escaped: str) -> str:
+    return f":white_check_mark: You claimed {issue_escaped}. Say hello on the issue and have fun!"
+
+
+def claimed_already_yours(issue_escaped: str) -> str:
+    return f":white_check_mark: You already claimed {issue_escaped}."
+
+
+def claimed_by_other(issue_escaped: str, holder: str) -> str:
+    return (
+        f":raised_hand: {issue_escaped} was claimed by {holder} first. Try another one: `{COMMAND} issues`."
+    )
+
+
+def claim_gone(issue_escaped: str, reason_escaped: str) -> str:
+    return f"{CLAIM_GONE}: {issue_escaped} ({reason_escaped}). Try another one: `{COMMAND} issues`."
+
+
+def not_interested(project_escaped: str) -> str:
+    return (
+        f":no_bell: No more good first issues from {project_escaped}. "
+        f"Changed your mind? `{COMMAND} subscribe project:NAME` brings them back."
+    )
+
+
+NOT_INTERESTED_UNKNOWN = "I couldn't find that issue any more, so nothing changed."
 
 
 # -- delivery (the outbox deliverer) --

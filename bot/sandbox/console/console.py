@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from bot.sandbox.console.console_render import Button, render_message
+from bot.sandbox.console.forge_commands import FORGE_HELP, ForgeConsole, forge_command
 from bot.sandbox.slack.fake_slack import FakeSlack
 from bot.sandbox.slack.slack_requests import (
     SignedRequest,
@@ -29,7 +30,7 @@ PROMPT = "innersource> "
 HELP = (
     "Type /innersource followed by a subcommand (or just the subcommand, e.g. `find kafka`); "
     "`press N` presses button N of the last answer; `/innersource help` shows the bot's own help; "
-    "`help` shows this; `quit` ends."
+    "`help` shows this; `quit` ends. In the sandbox, " + FORGE_HELP
 )
 _HTTP_TIMEOUT = 10.0  # generous: a slow acknowledgement is reported, not cut short
 
@@ -41,6 +42,7 @@ class _Session:
         self.events_url, self.slack, self.out, self.user = events_url, slack, out, user
         self.timeout, self.grace = timeout, grace
         self.buttons: list[Button] = []
+        self.forge: ForgeConsole | None = None  # the sandbox's forge, for `forge …` lines
         self._messages_seen = len(slack.messages)
         self._responses_seen: dict[str, int] = {}  # response_url -> posts already printed
         self._asked: dict[str, str] = {}  # response_url -> the line that asked, to label late posts
@@ -168,6 +170,7 @@ def run_console(
     *,
     response_timeout: float = 5.0,
     grace: float = 0.3,
+    forge: ForgeConsole | None = None,
 ) -> int:
     """Read commands until `quit` or end of input, printing each answer to `out`; returns 0.
 
@@ -175,6 +178,7 @@ def run_console(
     how long to wait for follow-ups after an acknowledgement that already answered.
     """
     session = _Session(events_url, slack, out, user or SlackUser(), response_timeout, grace)
+    session.forge = forge
     while True:
         if interactive:
             out.write(PROMPT)
@@ -202,7 +206,7 @@ def _handle(session: _Session, line: str, echo: bool) -> bool:
     word = words[0].casefold()
     if word in ("quit", "exit"):
         return False
-    is_command = word == COMMAND or not (word.startswith("/") or word in ("press", "help", "?"))
+    is_command = word == COMMAND or not (word.startswith("/") or word in ("press", "help", "?", "forge"))
     text = " ".join(words[1:]) if word == COMMAND else " ".join(words)
     if echo:
         session.say("> " + (f"{COMMAND} {text}".strip() if is_command else line))
@@ -210,6 +214,16 @@ def _handle(session: _Session, line: str, echo: bool) -> bool:
         session.command(text)
     elif word in ("help", "?"):
         session.say(HELP)
+    elif word == "forge":
+        said_lines = forge_command(session.forge, line)
+        for said in said_lines:
+            session.say(said)
+        # A routed issue becomes a DM when the in-process deliverer next wakes (within
+        # deliver_interval_seconds): wait for it then; otherwise only for the usual grace.
+        routed = any("routed to" in said for said in said_lines)
+        wait = session.timeout if routed else session.grace
+        session.slack.wait_until(lambda: len(session.slack.messages) > session._messages_seen, wait)
+        session.flush()
     elif word == "press":
         if len(words) > 1 and words[1].isdigit():
             session.press(int(words[1]))

@@ -65,6 +65,16 @@ _REPO_ROUTES: list[tuple[re.Pattern[str], Callable[[World, FakeRepo, Request, di
     ),
 ]
 _ORG_REPOS = re.compile(r"/orgs/(?P<org>[^/]+)/repos$")
+_USER = re.compile(r"/users/(?P<login>[^/]+)$")
+
+
+def _user(world: World, request: Request, login: str) -> Response:
+    """GET /users/{login}: the public profile; `email` is null unless the person made it public."""
+    user = next((u for u in world.users.values() if u.login.lower() == login.lower()), None)
+    if user is None:
+        return endpoints.not_found()
+    return Response(200, {**shapes.user_json(world, user.login, request.base_url), "name": user.name,
+                          "email": user.email})  # fmt: skip
 
 
 def _find_repo(world: World, owner: str, name: str) -> FakeRepo | None:
@@ -72,7 +82,26 @@ def _find_repo(world: World, owner: str, name: str) -> FakeRepo | None:
     return next((r for r in world.repos if r.forge == "github" and r.full_name.lower() == full), None)
 
 
+_ISSUE_COMMENTS = re.compile(_REPO + r"/issues/(?P<n>\d+)/comments$")
+
+
+def _comment(world: World, request: Request, match: re.Match[str]) -> Response:
+    """POST /repos/{owner}/{repo}/issues/{number}/comments: 201 with the comment, as GitHub answers."""
+    repo = _find_repo(world, unquote(match["owner"]), unquote(match["repo"]))
+    issue = next((i for i in repo.issues if i.number == int(match["n"])), None) if repo else None
+    body = (request.json() or {}).get("body") if request.body else None
+    if repo is None or issue is None:
+        return endpoints.not_found()
+    if not isinstance(body, str) or not body:
+        return endpoints.error(422, "Validation Failed")
+    issue.comments.append(body)
+    url = f"{request.base_url}/repos/{repo.full_name}/issues/{issue.number}/comments/{world.next_id()}"
+    return Response(201, {"id": world.next_id(), "body": body, "url": url})
+
+
 def _route(world: World, request: Request) -> Response:
+    if request.method == "POST" and (match := _ISSUE_COMMENTS.match(request.path)):
+        return _comment(world, request, match)
     if request.method not in ("GET", "HEAD"):
         return endpoints.not_found()
     if request.path == "/rate_limit":
@@ -83,6 +112,8 @@ def _route(world: World, request: Request) -> Response:
         return endpoints.search_code(world, request)
     if match := _ORG_REPOS.match(request.path):
         return endpoints.org_repos(world, request, unquote(match["org"]))
+    if match := _USER.match(request.path):
+        return _user(world, request, unquote(match["login"]))
     for pattern, endpoint in _REPO_ROUTES:
         if match := pattern.match(request.path):
             repo = _find_repo(world, unquote(match["owner"]), unquote(match["repo"]))

@@ -13,11 +13,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import formatdate
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlencode
+from urllib.parse import parse_qs, unquote, urlencode
 
 from bot.sandbox.forge import gitlab_shapes as shapes
 from bot.sandbox.forge.server import Request, Response
-from bot.sandbox.forge.world import FakeIssue, FakeRepo, World
+from bot.sandbox.forge.world import FakeIssue, FakeRepo, FakeUser, World
 
 T = TypeVar("T")
 RATE_LIMIT = 2000  # requests a minute, as gitlab.com's authenticated API limit
@@ -34,9 +34,12 @@ class _Error(Exception):
 def handle(world: World, request: Request) -> Response:
     try:
         _authenticate(world, request)
-        if request.method not in ("GET", "HEAD"):
+        if request.method == "POST":
+            response = _post(world, request)
+        elif request.method not in ("GET", "HEAD"):
             raise _Error(405, "405 Method Not Allowed")
-        response = _route(world, request)
+        else:
+            response = _route(world, request)
     except _Error as err:
         response = err.response
     response.headers.update(_rate_limit_headers(world))
@@ -70,6 +73,15 @@ def _rate_limit_headers(world: World) -> dict[str, str]:
 def _route(world: World, request: Request) -> Response:
     parts = [unquote(p) for p in request.path.strip("/").split("/")]
     match parts:
+        case ["users"]:  # ?username=: at most one; public_email as GitLab shows it (null when hidden)
+            wanted = request.query.get("username", "").lower()
+            found = [u for u in world.users.values() if u.login.lower() == wanted]
+            return Response(200, [_user(world, u, request) for u in found])
+        case ["users", uid]:
+            user = next((u for u in world.users.values() if str(u.id) == uid), None)
+            if user is None:
+                raise _Error(404, "404 User Not Found")
+            return Response(200, _user(world, user, request))
         case ["groups", gid]:
             return Response(200, shapes.group(_group(world, gid), request.base_url))
         case ["groups", gid, "projects"]:
@@ -98,6 +110,33 @@ def _route(world: World, request: Request) -> Response:
                 raise _Error(404, "404 Not found")
             return Response(200, shapes.approvals(world, repo, pull, request.base_url))
     raise _Error(404, "404 Not Found")
+
+
+def _user(world: World, user: FakeUser, request: Request) -> dict[str, object]:
+    return {**shapes.user(world, user.login, request.base_url), "public_email": user.email}
+
+
+def _post(world: World, request: Request) -> Response:
+    """POST /projects/:id/issues/:iid/notes: 201 with the note, as GitLab answers."""
+    match [unquote(p) for p in request.path.strip("/").split("/")]:
+        case ["projects", pid, "issues", iid, "notes"]:
+            repo = _project(world, pid)
+            issue = next((i for i in list(repo.issues) if str(i.number) == iid), None)
+            if issue is None:
+                raise _Error(404, "404 Issue Not Found")
+            body = _form_or_json(request).get("body")
+            if not isinstance(body, str) or not body:
+                raise _Error(400, "body is missing")
+            issue.comments.append(body)
+            return Response(201, {"id": world.next_id(), "body": body, "noteable_iid": issue.number})
+    raise _Error(405, "405 Method Not Allowed")
+
+
+def _form_or_json(request: Request) -> dict[str, Any]:
+    if "json" in request.headers.get("content-type", ""):
+        data = request.json()
+        return data if isinstance(data, dict) else {}
+    return {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
 
 
 # -- lookups ----------------------------------------------------------------------------------

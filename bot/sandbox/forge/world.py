@@ -37,6 +37,7 @@ class FakeIssue:
     state: str = "open"  # "open" | "closed"
     assignees: list[str] = field(default_factory=list)
     body: str = ""
+    comments: list[str] = field(default_factory=list)  # bodies of comments/notes posted through the API
 
 
 @dataclass

@@ -4,12 +4,17 @@ The real slack_sdk WebClient talks to it (`WebClient(base_url=fake.api_url)`), s
 JSON bodies, rate limits (429 + Retry-After) and error answers take the same path as production.
 Bodies follow Slack's documented examples (tests/data/slack/web-api/); tests hold the two together.
 Every call is recorded, so a test or the sandbox console can see what the bot posted and to whom.
+Faults for delivery tests: `fail_next` (429 with Retry-After, 5xx), `hold_next` (answer when told),
+`delay_next` (answer after the client gave up: a timeout), `drop_next` (close without answering), each
+optionally after the call took effect; `FakeSlack(rate_limits=True)` answers 429 past Slack's rates.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -22,12 +27,16 @@ from pydantic import SecretStr
 from bot.config import Settings
 from bot.sandbox.slack.fake_socket_mode import FakeSocketMode
 from bot.sandbox.slack.slack_directory import SlackDirectory
+from bot.sandbox.slack.slack_rate_limits import SlackRateLimits
 from bot.sandbox.slack.slack_web_api import APP_LEVEL_METHODS, SlackWebApi
+from bot.slack.outbox_pacing import WORKSPACE_MESSAGES_PER_MINUTE
 
 __all__ = ["FakeSlack", "SlackDirectory"]
 
 JsonDict = dict[str, Any]
 _MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "views.publish")
+DROP = 0  # the status _answer gives for "close the connection without answering"
+_OUTBOX_EVENT = "innersource_outbox"  # bot/slack/outbox.py's metadata event_type
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -53,6 +62,9 @@ class _Handler(BaseHTTPRequestHandler):
             status, answer, extra = self.server.slack._answer(parts.path, parts.query, headers, body)
         except Exception as exc:  # a bug in the fake must surface as a 500, not a hung client
             status, answer, extra = 500, {"ok": False, "error": f"fake slack error: {exc!r}"}, {}
+        if status == DROP:  # a dropped connection: the client sees the socket close, no answer
+            self.close_connection = True
+            return
         payload = json.dumps(answer).encode()
         self.send_response(status)
         for name, value in {"Content-Type": "application/json; charset=utf-8", **extra}.items():
@@ -69,6 +81,12 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.slack = slack
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (timeout) or died leaves a broken pipe behind: that is the test's point.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
 
 class FakeSlack:
     """Serves Slack's Web API under `api_url` and response URLs, in a background thread."""
@@ -81,7 +99,16 @@ class FakeSlack:
     bot_id = "B0INNERSRC"
     app_id = "A0SANDBOX"
 
-    def __init__(self, directory: SlackDirectory | None = None) -> None:
+    def __init__(
+        self,
+        directory: SlackDirectory | None = None,
+        *,
+        rate_limits: bool = False,
+        workspace_per_minute: float = WORKSPACE_MESSAGES_PER_MINUTE,
+        clock: Callable[[], Any] | None = None,
+    ) -> None:
+        """`clock` (a bot.clock.Clock) dates message ts, so conversations.history's `oldest` works in
+        the tests' time; without it, ts count up from a fixed base (repeatable answers)."""
         self.directory = directory if directory is not None else SlackDirectory()
         # One condition guards all state; re-entrant so wait_until predicates may read it.
         self._cond = threading.Condition(threading.RLock())
@@ -89,6 +116,12 @@ class FakeSlack:
         self._attempts: list[tuple[str, int]] = []  # every request to a method, with its HTTP status
         self._faults: dict[str, deque[tuple[int, JsonDict, dict[str, str]]]] = {}
         self._holds: dict[str, deque[threading.Event]] = {}
+        self._holding: dict[str, int] = {}  # requests waiting on a hold, by method
+        self._delays: dict[str, deque[tuple[float, bool]]] = {}  # seconds, and whether the call happens
+        self._drops: dict[str, deque[bool]] = {}  # whether the call happens before the connection drops
+        self._limits: SlackRateLimits | None = None
+        if rate_limits:
+            self.enforce_rate_limits(workspace_per_minute)
         self._responses: dict[str, list[JsonDict]] = {}
         self._socket_mode: FakeSocketMode | None = None
         self._api = SlackWebApi(
@@ -98,6 +131,7 @@ class FakeSlack:
             self.bot_id,
             self.app_id,
             socket_mode_url=lambda: self.socket_mode.new_url(),
+            now=(lambda: clock().timestamp()) if clock is not None else None,
         )
         self._server = _Server(self)
         self._thread = threading.Thread(
@@ -159,6 +193,30 @@ class FakeSlack:
         with self._cond:
             return list(self._attempts)
 
+    @property
+    def rate_limited(self) -> int:
+        """429s answered because a rate was exceeded (not those `fail_next` asked for)."""
+        with self._cond:
+            return self._limits.limited if self._limits is not None else 0
+
+    def channel_messages(self, channel: str) -> list[JsonDict]:
+        """Messages posted in a channel (a DM's D… id), oldest first, with their metadata."""
+        with self._cond:
+            return [dict(m) for m in self._api.channel_messages.get(channel, [])]
+
+    def outbox_keys(self) -> list[str]:
+        """The outbox key of every message posted with one in its metadata, in order; repeats are
+        duplicates."""
+        with self._cond:
+            messages = [m for ms in self._api.channel_messages.values() for m in ms]
+        messages.sort(key=lambda m: float(m["ts"]))
+        keys = []
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == _OUTBOX_EVENT:
+                keys.append(str(metadata["event_payload"].get("key")))
+        return keys
+
     def dm_user(self, channel: str) -> str | None:
         """The user a DM channel id (from conversations.open or a DM post) belongs to."""
         with self._cond:
@@ -219,6 +277,28 @@ class FakeSlack:
             self._holds.setdefault(method, deque()).append(release)
         return release
 
+    def holding(self, method: str) -> int:
+        """How many calls to `method` are waiting on a `hold_next` now."""
+        with self._cond:
+            return self._holding.get(method, 0)
+
+    def delay_next(self, method: str, seconds: float, *, effective: bool = True) -> None:
+        """Answer the next call to `method` only after `seconds` (past the client's timeout, a
+        timeout). `effective`: the call takes effect first (posted, but the answer is lost)."""
+        with self._cond:
+            self._delays.setdefault(method, deque()).append((seconds, effective))
+
+    def drop_next(self, method: str, *, effective: bool = False) -> None:
+        """Close the connection of the next call to `method` without an answer (a dropped
+        connection); `effective`: after the call took effect."""
+        with self._cond:
+            self._drops.setdefault(method, deque()).append(effective)
+
+    def enforce_rate_limits(self, workspace_per_minute: float = WORKSPACE_MESSAGES_PER_MINUTE) -> None:
+        """From now on, answer 429 + Retry-After past Slack's published rates (slack_rate_limits.py)."""
+        with self._cond:
+            self._limits = SlackRateLimits(workspace_per_minute)
+
     # -- HTTP -------------------------------------------------------------------------------------
     def _answer(
         self, path: str, query: str, headers: dict[str, str], body: bytes
@@ -231,15 +311,59 @@ class FakeSlack:
         with self._cond:
             holds = self._holds.get(method)
             release = holds.popleft() if holds else None
+            if release is not None:
+                self._holding[method] = self._holding.get(method, 0) + 1
+                self._cond.notify_all()
         if release is not None:
             release.wait(30)
+            with self._cond:
+                self._holding[method] -= 1
         with self._cond:
             faults = self._faults.get(method)
             if faults:
                 status, answer, extra = faults.popleft()
                 self._attempts.append((method, status))
                 return status, answer, extra
+            delays, drops = self._delays.get(method), self._drops.get(method)
+            delay = delays.popleft() if delays else None
+            drop = drops.popleft() if drops is not None and drops else None
+        if drop is False or (delay is not None and not delay[1]):  # gone before it took effect
+            if delay is not None:
+                time.sleep(delay[0])
+            with self._cond:
+                self._attempts.append((method, DROP))
+            return DROP, None, {}
+        status, answer, extra = self._take_effect(method, headers, body, query)
+        if delay is not None:
+            time.sleep(delay[0])
+        return (DROP, None, {}) if drop else (status, answer, extra)
+
+    def _take_effect(
+        self, method: str, headers: dict[str, str], body: bytes, query: str
+    ) -> tuple[int, Any, dict[str, str]]:
+        """Token checks, rate limits, then the method itself; the call is recorded."""
+        refusal = self._refusal(method, query, headers, body)
+        if isinstance(refusal, tuple):
+            with self._cond:
+                self._attempts.append((method, 200))
+            return refusal
+        params = refusal
+        with self._cond:
+            retry_after = self._limits.check(method, _channel_key(params)) if self._limits else None
+            if retry_after is not None:  # Slack's 429: rate_limits.md "Responding to rate limiting"
+                self._attempts.append((method, 429))
+                self._cond.notify_all()
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
             self._attempts.append((method, 200))
+            answer = self._api.call(method, params)
+            self._calls.append((method, params, bool(answer.get("ok"))))
+            self._cond.notify_all()
+        return 200, answer, {}
+
+    def _refusal(
+        self, method: str, query: str, headers: dict[str, str], body: bytes
+    ) -> JsonDict | tuple[int, Any, dict[str, str]]:
+        """The request's parameters, or Slack's answer to a request it refuses before the method runs."""
         try:
             params = _params(query, headers, body)
         except ValueError:
@@ -255,11 +379,7 @@ class FakeSlack:
             return 200, {"ok": False, "error": "invalid_auth"}, {}
         if (token == self.app_token) != (method in APP_LEVEL_METHODS):  # Slack's answer to a mixed-up token
             return 200, {"ok": False, "error": "not_allowed_token_type"}, {}
-        with self._cond:
-            answer = self._api.call(method, params)
-            self._calls.append((method, params, bool(answer.get("ok"))))
-            self._cond.notify_all()
-        return 200, answer, {}
+        return params
 
     def _record_response(self, url: str, body: bytes) -> tuple[int, Any, dict[str, str]]:
         try:
@@ -276,6 +396,12 @@ class FakeSlack:
         return 200, {"ok": True}, {}
 
 
+def _channel_key(params: JsonDict) -> str:
+    """A post to a user id lands in their DM: both count against the one channel."""
+    channel = str(params.get("channel") or "")
+    return "D" + channel[1:] if channel[:1] in ("U", "W") else channel
+
+
 def _params(query: str, headers: dict[str, str], body: bytes) -> JsonDict:
     """Query, form or JSON body, as Slack accepts all three; JSON-in-a-form-field is decoded."""
     params: JsonDict = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
@@ -286,7 +412,7 @@ def _params(query: str, headers: dict[str, str], body: bytes) -> JsonDict:
                 params.update(data)
         else:
             params.update({k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()})
-    for key in ("blocks", "attachments", "view"):
+    for key in ("blocks", "attachments", "view", "metadata"):
         if isinstance(params.get(key), str):
             params[key] = json.loads(params[key])
     return params

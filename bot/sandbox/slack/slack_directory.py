@@ -112,6 +112,14 @@ class SlackDirectory:
         found = self._users.get(user_id)
         return copy.deepcopy(found) if found is not None else None
 
+    def by_email(self, email: str) -> dict[str, Any] | None:
+        """The user whose profile email is `email` (case-insensitive), as users.lookupByEmail finds them."""
+        wanted = email.strip().lower()
+        for user in self._users.values():
+            if wanted and str(user["profile"].get("email", "")).lower() == wanted:
+                return copy.deepcopy(user)
+        return None
+
     def user_ids(self) -> list[str]:
         return list(self._users)
 

@@ -2,7 +2,9 @@
 
 No HTTP here: bot/sandbox/slack/fake_slack.py parses requests, checks the token, records the call and
 then asks `SlackWebApi.call`. Answer shapes follow the examples in tests/data/slack/web-api/
-(auth.test, users.info, chat.postMessage, conversations.open, views.publish); tests compare keys.
+(auth.test, users.info, chat.postMessage, conversations.open, views.publish) and Slack's OpenAPI
+description (conversations.history, users.lookupByEmail); tests compare keys.
+Posted messages are kept per channel, with their `metadata`, so conversations.history can show them.
 """
 
 from __future__ import annotations
@@ -39,12 +41,15 @@ class SlackWebApi:
         bot_id: str,
         app_id: str,
         socket_mode_url: Callable[[], str],
+        now: Callable[[], float] | None = None,
     ):
         self.directory = directory
         self.socket_mode_url = socket_mode_url  # issues a fresh WebSocket URL per call, as Slack does
         self.team_id, self.bot_user_id, self.bot_id, self.app_id = team_id, bot_user_id, bot_id, app_id
         self.dm_users: dict[str, str] = {}  # DM channel id -> user id
         self.home_views: dict[str, JsonDict] = {}  # user id -> last published Home tab
+        self.channel_messages: dict[str, list[JsonDict]] = {}  # channel id -> messages, oldest first
+        self._now = now  # seconds since the epoch for message ts; None: repeatable ts from TS_BASE
         self._counter = 0
         self._methods: dict[str, Callable[[JsonDict], JsonDict]] = {
             "auth.test": self._auth_test,
@@ -52,6 +57,8 @@ class SlackWebApi:
             "chat.postMessage": self._post_message,
             "chat.postEphemeral": self._post_ephemeral,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
+            "users.lookupByEmail": self._users_lookup_by_email,
             "views.publish": self._views_publish,
             "apps.connections.open": self._apps_connections_open,
         }
@@ -65,6 +72,12 @@ class SlackWebApi:
     def _next(self) -> int:
         self._counter += 1
         return self._counter
+
+    def _ts(self) -> str:
+        """A unique, increasing message ts: seconds from `now` (or TS_BASE), the counter as micros."""
+        n = self._next()
+        seconds = int(self._now()) if self._now is not None else TS_BASE
+        return f"{seconds}.{n:06d}"
 
     def _dm_channel(self, user_id: str) -> str:
         channel = "D" + user_id[1:]
@@ -99,12 +112,55 @@ class SlackWebApi:
             channel = self._dm_channel(channel)
         elif not channel:
             return {"ok": False, "error": "channel_not_found"}
-        ts = f"{TS_BASE}.{self._next():06d}"
+        metadata = params.get("metadata")
+        if metadata is not None and not (
+            isinstance(metadata, dict)
+            and isinstance(metadata.get("event_type"), str)
+            and isinstance(metadata.get("event_payload"), dict)
+        ):
+            return {"ok": False, "error": "invalid_metadata_format"}
+        ts = self._ts()
         message: JsonDict = {"type": "message", "text": params.get("text", ""), "user": self.bot_user_id}
         message |= {"bot_id": self.bot_id, "app_id": self.app_id, "ts": ts, "team": self.team_id}
         if params.get("blocks"):
             message["blocks"] = params["blocks"]
+        if metadata is not None:
+            message["metadata"] = metadata
+        self.channel_messages.setdefault(channel, []).append(message)
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _conversations_history(self, params: JsonDict) -> JsonDict:
+        """Newest first, `oldest`/`latest` exclusive unless `inclusive`, `limit` (default 100, at most
+        999) with a cursor; `metadata` only with include_all_metadata, as Slack does."""
+        channel = str(params.get("channel") or "")
+        if channel not in self.channel_messages and channel not in self.dm_users:
+            return {"ok": False, "error": "channel_not_found"}
+        try:
+            oldest = float(params.get("oldest") or 0)
+            latest = float(params.get("latest") or 0) or float("inf")
+            limit = min(999, max(1, int(params.get("limit") or 100)))
+            start = int(params.get("cursor") or 0)
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        inclusive = _truthy(params.get("inclusive"))
+        with_metadata = _truthy(params.get("include_all_metadata"))
+
+        def within(ts: float) -> bool:
+            return (oldest <= ts <= latest) if inclusive else (oldest < ts < latest)
+
+        found = [m for m in reversed(self.channel_messages.get(channel, [])) if within(float(m["ts"]))]
+        page = found[start : start + limit]
+        shown = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page]
+        has_more = start + limit < len(found)
+        answer: JsonDict = {"ok": True, "messages": shown, "has_more": has_more, "pin_count": 0}
+        answer |= {"channel_actions_ts": None, "channel_actions_count": 0}
+        if has_more:
+            answer["response_metadata"] = {"next_cursor": str(start + limit)}
+        return answer
+
+    def _users_lookup_by_email(self, params: JsonDict) -> JsonDict:
+        user = self.directory.by_email(str(params.get("email") or ""))
+        return {"ok": True, "user": user} if user is not None else {"ok": False, "error": "users_not_found"}
 
     def _post_ephemeral(self, params: JsonDict) -> JsonDict:
         if not params.get("channel"):
@@ -113,7 +169,7 @@ class SlackWebApi:
             return {"ok": False, "error": "user_not_in_channel"}
         if not _has_content(params):
             return {"ok": False, "error": "no_text"}
-        return {"ok": True, "message_ts": f"{TS_BASE}.{self._next():06d}"}
+        return {"ok": True, "message_ts": self._ts()}
 
     def _conversations_open(self, params: JsonDict) -> JsonDict:
         users = [u.strip() for u in str(params.get("users") or "").split(",") if u.strip()]
@@ -156,3 +212,7 @@ class SlackWebApi:
         published |= {"external_id": view.get("external_id", ""), "bot_id": self.bot_id}
         self.home_views[user_id] = published
         return {"ok": True, "view": published}
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("true", "1") if value is not None else False

@@ -1,0 +1,1 @@
+"""Scheduled work: the scheduler lease, cron triggers, job runs recorded once per tick, APScheduler."""

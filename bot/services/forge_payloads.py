@@ -1,0 +1,210 @@
+"""GitHub and GitLab webhook payloads → one forge-neutral `ForgeEvent`. Pure functions, no IO.
+
+The shapes follow the forges' published examples (octokit/webhooks, GitLab's webhook_events docs).
+GitHub's payload objects are REST objects, so `github_records` maps them as the crawl does; GitLab's
+hook objects differ from its REST objects (`url` not `web_url`, labels as objects, no author on an
+issue or merge request), so they are mapped here. Nothing in a payload decides a repository's
+visibility: the service looks the repository up through the forge API (`Forge.repository`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.forges import github_records
+from bot.forges.base import Issue, MergedChange, Review, is_bot_login
+
+JSON = Mapping[str, Any]
+
+
+class PayloadError(ValueError):
+    """The payload lacks what its event always carries (answered 400)."""
+
+
+@dataclass(frozen=True)
+class RepoRef:
+    """Who the payload says the repository is: identity only, never visibility."""
+
+    forge_id: str
+    full_name: str  # GitHub owner/name; GitLab path_with_namespace
+    name: str
+    web_url: str
+
+
+@dataclass(frozen=True)
+class ForgeEvent:
+    forge: str  # "github" | "gitlab"
+    name: str  # for logs and answers, e.g. "issues.labeled", "merge_request.merge"
+    repo: RepoRef | None = None
+    issue: Issue | None = None
+    changes: tuple[MergedChange, ...] = ()
+    reviews: tuple[Review, ...] = ()
+    repository_action: str | None = None  # GitHub `repository` events: created, archived, renamed…
+    ignored: str | None = None  # why there is nothing to apply (ping, an event we do not use)
+
+
+# -- GitHub ----------------------------------------------------------------------------------------
+def github_event(event: str, payload: JSON) -> ForgeEvent:
+    """`event` is the X-GitHub-Event header."""
+    action = str(payload.get("action") or "")
+    name = f"{event}.{action}" if action else event
+    if event == "ping":
+        return ForgeEvent("github", name, ignored="ping")
+    try:
+        return _github(event, action, name, payload)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PayloadError(f"GitHub {name} payload: {exc!r}") from None
+
+
+def _github(event: str, action: str, name: str, payload: JSON) -> ForgeEvent:
+    if event not in ("issues", "pull_request", "pull_request_review", "repository"):
+        return ForgeEvent("github", name, ignored=f"{event} events are not used")
+    data = payload["repository"]
+    repo = RepoRef(
+        forge_id=str(data["id"]),
+        full_name=str(data["full_name"]),
+        name=str(data["name"]),
+        web_url=str(data.get("html_url") or ""),
+    )
+    if event == "repository":
+        return ForgeEvent("github", name, repo, repository_action=action)
+    if event == "issues":
+        if github_records.is_pull_request(payload["issue"]):
+            return ForgeEvent("github", name, repo, ignored="a pull request, not an issue")
+        issue = github_records.issue(
+            payload["issue"], repo_forge_id=repo.forge_id, repo_full_name=repo.full_name
+        )
+        if action in ("deleted", "transferred"):  # it left this repository: no longer offered here
+            issue = replace(issue, state="closed")
+        return ForgeEvent("github", name, repo, issue=issue)
+    pull = payload["pull_request"]
+    if event == "pull_request":
+        change = (
+            github_records.merged_change(pull, repo_forge_id=repo.forge_id) if action == "closed" else None
+        )
+        if change is None:
+            return ForgeEvent("github", name, repo, ignored="only merged pull requests are recorded")
+        return ForgeEvent("github", name, repo, changes=(change,))
+    review = (
+        github_records.review(
+            payload["review"], repo_forge_id=repo.forge_id, change_number=int(pull["number"])
+        )
+        if action == "submitted"
+        else None
+    )
+    if review is None:
+        return ForgeEvent("github", name, repo, ignored="only submitted reviews are recorded")
+    return ForgeEvent("github", name, repo, reviews=(review,))
+
+
+# -- GitLab ----------------------------------------------------------------------------------------
+def gitlab_event(event: str, payload: JSON) -> ForgeEvent:
+    """`event` is the X-Gitlab-Event header ("Issue Hook", "Merge Request Hook", "Note Hook", …)."""
+    action = str((payload.get("object_attributes") or {}).get("action") or "")
+    kind = str(payload.get("object_kind") or event)
+    name = f"{kind}.{action}" if action else kind
+    try:
+        return _gitlab(event, action, name, payload)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PayloadError(f"GitLab {name} payload: {exc!r}") from None
+
+
+def _gitlab(event: str, action: str, name: str, payload: JSON) -> ForgeEvent:
+    if event not in ("Issue Hook", "Confidential Issue Hook", "Merge Request Hook", "Note Hook"):
+        return ForgeEvent("gitlab", name, ignored=f"{event or 'unnamed'} events are not used")
+    project = payload["project"]
+    repo = RepoRef(
+        forge_id=str(project["id"]),
+        full_name=str(project["path_with_namespace"]),
+        name=str(project.get("name") or ""),
+        web_url=str(project.get("web_url") or ""),
+    )
+    if event == "Note Hook":
+        # Comments change nothing the catalog keeps (no comment counts, no ledger kind for them).
+        return ForgeEvent("gitlab", name, repo, ignored="comments are accepted; nothing is stored for them")
+    attributes = payload["object_attributes"]
+    user = payload.get("user") or {}
+    if event != "Merge Request Hook":
+        if str(attributes.get("type") or "Issue") != "Issue":  # incidents, tasks and other work items
+            return ForgeEvent("gitlab", name, repo, ignored="only issues are used, not other work items")
+        return ForgeEvent("gitlab", name, repo, issue=_gitlab_issue(payload, attributes, repo, user))
+    if action == "merge":
+        change = _gitlab_merged(attributes, repo, user)
+        if change is None:
+            return ForgeEvent("gitlab", name, repo, ignored="merge author unknown; the next crawl records it")
+        return ForgeEvent("gitlab", name, repo, changes=(change,))
+    if action in ("approval", "approved"):  # one approver added / the last required one: same key
+        return ForgeEvent("gitlab", name, repo, reviews=(_gitlab_approval(attributes, repo, user),))
+    return ForgeEvent("gitlab", name, repo, ignored="only merges and approvals are recorded")
+
+
+def _gitlab_issue(payload: JSON, attributes: JSON, repo: RepoRef, user: JSON) -> Issue:
+    labels = payload.get("labels")
+    labels = attributes.get("labels") if labels is None else labels
+    names = tuple(str(label.get("title") if isinstance(label, Mapping) else label) for label in labels or ())
+    if attributes.get("confidential"):
+        # A confidential issue must never be offered to a channel of newcomers: as far as routing
+        # goes it carries no good-first-issue label (an existing row becomes "unlabelled").
+        names = ()
+    return Issue(
+        forge_id=str(attributes["id"]),
+        repo_forge_id=repo.forge_id,
+        repo_full_name=repo.full_name,
+        number=int(attributes["iid"]),
+        title=str(attributes.get("title") or ""),
+        url=str(attributes.get("url") or ""),
+        labels=names,
+        state="open" if attributes.get("state") == "opened" else "closed",
+        assignees=tuple(str(a.get("username") or "") for a in payload.get("assignees") or ()),
+        # The hook names no author, only author_id; the acting user is the author when opening.
+        author=str(user.get("username") or "") if attributes.get("action") == "open" else "",
+        created_at=parse_gitlab_time(attributes["created_at"]),
+        updated_at=parse_gitlab_time(attributes.get("updated_at") or attributes["created_at"]),
+    )
+
+
+def _gitlab_merged(attributes: JSON, repo: RepoRef, user: JSON) -> MergedChange | None:
+    """A merge hook names who merged (`user`) and only the author's id: the ledger needs the
+    author's username, known here only when the author merged it themselves."""
+    if user.get("id") is None or user.get("id") != attributes.get("author_id"):
+        return None
+    username = str(user.get("username") or "")
+    merged_at = attributes.get("merged_at") or attributes.get("updated_at") or attributes["created_at"]
+    return MergedChange(
+        forge_id=str(attributes["id"]),  # the MR's global id, as the crawl keys it
+        repo_forge_id=repo.forge_id,
+        number=int(attributes["iid"]),
+        title=str(attributes.get("title") or ""),
+        url=str(attributes.get("url") or ""),
+        author=username,
+        author_is_bot=user.get("bot") is True or is_bot_login(username),
+        created_at=parse_gitlab_time(attributes["created_at"]),
+        merged_at=parse_gitlab_time(merged_at),
+    )
+
+
+def _gitlab_approval(attributes: JSON, repo: RepoRef, user: JSON) -> Review:
+    username = str(user.get("username") or "")
+    return Review(
+        # The crawl keys approvals "<MR id>:<user id>" (gitlab_mapping.approvals): the same approval
+        # seen by webhook and by crawl is one ledger row.
+        forge_id=f"{attributes['id']}:{user.get('id', username)}",
+        repo_forge_id=repo.forge_id,
+        change_number=int(attributes["iid"]),
+        reviewer=username,
+        reviewer_is_bot=user.get("bot") is True or is_bot_login(username),
+        state="APPROVED",
+        submitted_at=parse_gitlab_time(attributes.get("updated_at") or attributes["created_at"]),
+    )
+
+
+def parse_gitlab_time(value: object) -> datetime:
+    """Hooks send ISO 8601 ("2013-12-03T17:15:43Z") or, in older parts, "2015-05-17 17:06:40 UTC"."""
+    text = str(value).strip()
+    if text.endswith(" UTC"):
+        text = text[:-4] + "+00:00"
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,343 @@
+"""The one deliverer: sends outbox rows to Slack at most once per key, and exactly once in practice.
+
+Each post carries the row's key in Slack message `metadata` (event_type `innersource_outbox`,
+docs.slack.dev/messaging/message-metadata). A row whose post may or may not have reached Slack (the
+deliverer died, the request timed out, Slack answered 5xx) stays `sending`; whoever picks it up next
+reads the conversation (`conversations.history` with `include_all_metadata`) and marks it sent if the
+key is there, and only otherwise posts. 429 sets a "not before" for that method alone (Retry-After)
+and reschedules the row; 5xx, timeouts and dropped connections back off with jitter, up to
+`max_attempts`, then the row is failed with the reason. Pacing: bot/slack/outbox_pacing.py.
+Calls and their outcomes: bot/slack/outbox_calls.py; rows: bot/slack/outbox_store.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.db.operations import DROPPED, FAILED, PENDING, SENDING, SENT, OutboxEntry
+from bot.services.outbox import Drop
+from bot.slack import outbox_store as store
+from bot.slack.block_kit import section
+from bot.slack.limits import fit_message
+from bot.slack.mrkdwn import escape
+from bot.slack.outbox_calls import Answer, call_slack, new_delivery_client
+from bot.slack.outbox_pacing import POST_MESSAGE, WORKSPACE_MESSAGES_PER_MINUTE, Pacer
+
+__all__ = [
+    "EVENT_TYPE",
+    "Composer",
+    "Deliverer",
+    "DeliveryReport",
+    "Drop",
+    "Message",
+    "compose_notice",
+    "new_delivery_client",
+]
+
+log = logging.getLogger("bot.slack.outbox")
+
+Message = dict[str, Any]  # chat.postMessage arguments: text (the fallback) and blocks
+Composer = Callable[[Session, OutboxEntry], "Message | Drop"]
+EVENT_TYPE = "innersource_outbox"
+_POST_ARGUMENTS = ("text", "blocks", "attachments", "unfurl_links", "unfurl_media", "thread_ts")
+_HISTORY_PAGES = 3
+
+
+def compose_notice(session: Session, entry: OutboxEntry) -> Message:
+    """Kind `notice`: payload {"text": "..."}, shown as escaped plain words."""
+    text = escape(str(entry.payload.get("text") or "")).strip() or "…"
+    return fit_message({"text": text, "blocks": [section(text)]})
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """One pass: rows claimed, and what became of them."""
+
+    claimed: int = 0
+    sent: int = 0
+    dropped: int = 0
+    failed: int = 0
+    retried: int = 0  # 5xx/timeout/connection backed off, or a 429 waited
+    recovered: int = 0  # found already posted (key in the conversation): marked sent, not re-sent
+    deferred: int = 0  # pacing said later: rescheduled without a Slack call
+
+    def __add__(self, other: DeliveryReport) -> DeliveryReport:
+        return DeliveryReport(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
+
+    def summary(self) -> str:
+        return " ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self))
+
+
+class Deliverer:
+    """Claims due outbox rows and sends them; safe to run in several threads or processes at once."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        client: WebClient,
+        composers: Mapping[str, Composer],
+        clock: Clock,
+        *,
+        worker_id: str,
+        max_attempts: int = 6,
+        claim_seconds: float = 60.0,
+        workspace_per_minute: float = WORKSPACE_MESSAGES_PER_MINUTE,
+        backoff_seconds: float = 2.0,
+        backoff_cap_seconds: float = 300.0,
+        history_limit: int = 50,
+        rng: random.Random | None = None,
+    ) -> None:
+        # claim_seconds must exceed the client's timeout: a claim outliving its post is what keeps a
+        # second deliverer from "recovering" a message still in flight.
+        self._sessions, self._client, self._composers, self._clock = sessions, client, composers, clock
+        self.worker_id, self.max_attempts = worker_id, max_attempts
+        self._claim = timedelta(seconds=claim_seconds)
+        self._backoff, self._backoff_cap = backoff_seconds, backoff_cap_seconds
+        self._history_limit = history_limit
+        self._rng = rng or random.Random()
+        self.pacer = Pacer(clock, workspace_per_minute)
+        self._stop = threading.Event()
+
+    # -- passes ------------------------------------------------------------------------------------
+    def deliver_due(self, limit: int = 100) -> DeliveryReport:
+        """One pass over the rows due now; returns what became of them."""
+        store.follow_bundles(self._sessions)
+        now = self._clock()
+        claimed = store.claim(self._sessions, self.worker_id, now, now + self._claim, limit)
+        counts: Counter[str] = Counter()
+        for index, row in enumerate(claimed):
+            if self._stop.is_set():  # finish the message in flight (done), give the rest back
+                store.release(self._sessions, [r.id for r in claimed[index:]], self.worker_id, self._clock())
+                break
+            counts[self._deliver(row)] += 1
+        counts.pop("skipped", None)
+        return DeliveryReport(claimed=len(claimed), **counts)
+
+    def run(self, stop: threading.Event, idle_seconds: float = 2.0) -> None:
+        """Deliver until `stop` is set; the message in flight is finished, then this returns."""
+        self._stop = stop
+        log.info("event=deliverer_started worker=%s", self.worker_id)
+        while not stop.is_set():
+            try:
+                report = self.deliver_due()
+            except Exception as error:  # a database hiccup must not end the loop; the next pass retries
+                log.error(
+                    "event=delivery_pass_error worker=%s error=%s", self.worker_id, type(error).__name__
+                )
+                report = DeliveryReport()
+            if report.claimed == 0:
+                stop.wait(idle_seconds)
+        log.info("event=deliverer_stopped worker=%s", self.worker_id)
+
+    # -- one row -----------------------------------------------------------------------------------
+    def _deliver(self, row: store.Claimed) -> str:
+        if row.recovering:
+            outcome = self._recover(row)
+            if outcome is not None:
+                return outcome
+        return self._send(row)
+
+    def _send(self, row: store.Claimed) -> str:
+        wait = self.pacer.take_message()
+        while wait > 0:  # the workspace budget: sub-second waits, and every row would wait alike
+            if self._stop.wait(wait):
+                self._reschedule(row, self._clock())
+                return "deferred"
+            wait = self.pacer.take_message()
+        with self._sessions() as session:
+            entry = session.get(OutboxEntry, row.id)
+            if entry is None or entry.claimed_by != self.worker_id or entry.status not in (PENDING, SENDING):
+                self.pacer.give_back_message()
+                return "skipped"
+            try:
+                composed = self._compose(session, entry)
+            except Exception as error:  # a composer's bug: retried, then failed with the reason, not lost
+                attempts = entry.attempts
+                session.rollback()
+                self.pacer.give_back_message()
+                log.exception("event=delivery_compose_error key=%s", row.key)
+                return self._retry_or_fail(row, attempts + 1, f"compose: {type(error).__name__}")
+            if isinstance(composed, Drop):
+                self.pacer.give_back_message()
+                if store.finish(session, row.id, self.worker_id, DROPPED, last_error=composed.reason):
+                    session.commit()
+                    log.info("event=delivery_dropped key=%s reason=%s", row.key, composed.reason)
+                    return DROPPED
+                session.rollback()
+                return "skipped"
+            blocked = self.pacer.blocked_until(POST_MESSAGE) or self.pacer.channel_free_at(entry.recipient)
+            if blocked is not None:
+                session.rollback()
+                self.pacer.give_back_message()
+                self._reschedule(row, blocked)
+                return "deferred"
+            recipient, attempts = entry.recipient, entry.attempts
+            in_flight = store.change(
+                session, row.id, self.worker_id, status=SENDING, claimed_until=self._clock() + self._claim
+            )
+            if not in_flight:
+                session.rollback()
+                self.pacer.give_back_message()
+                return "skipped"
+            session.commit()  # with the composer's own writes: from here on the post may happen
+        arguments = {k: v for k, v in composed.items() if k in _POST_ARGUMENTS}
+        metadata = {"event_type": EVENT_TYPE, "event_payload": {"key": row.key}}
+        answer = call_slack(
+            POST_MESSAGE,
+            lambda: self._client.chat_postMessage(channel=recipient, metadata=metadata, **arguments),
+        )
+        self.pacer.posted(recipient)
+        if answer.kind == "ok":
+            channel, ts = str(answer.data.get("channel") or ""), str(answer.data.get("ts") or "")
+            self._finish(row, SENT, sent_at=self._clock(), channel_id=channel or None, message_ts=ts or None)
+            log.info("event=delivery_sent key=%s channel=%s attempts=%d", row.key, channel, attempts + 1)
+            return SENT
+        return self._failed_call(row, POST_MESSAGE, answer, attempts, posted_maybe=True)
+
+    def _compose(self, session: Session, entry: OutboxEntry) -> Message | Drop:
+        composer = self._composers.get(entry.kind)
+        if composer is None:
+            return Drop(f"no composer for kind {entry.kind}")
+        return composer(session, entry)
+
+    # -- recovery ----------------------------------------------------------------------------------
+    def _recover(self, row: store.Claimed) -> str | None:
+        """A `sending` row whose outcome is unknown: "recovered" when its key is in the conversation,
+        None when it is not (post it), else what became of the row (deferred, retried, failed)."""
+        with self._sessions() as session:
+            entry = session.get(OutboxEntry, row.id)
+            if entry is None or entry.claimed_by != self.worker_id:
+                return "skipped"
+            recipient, channel, attempts = entry.recipient, entry.channel_id, entry.attempts
+            oldest = f"{entry.created_at.timestamp() - 60:.6f}"  # a minute's leeway for clock skew
+        if channel is None and recipient[:1] in ("C", "G", "D"):
+            channel = recipient
+        if channel is None:
+            answer = self._tiered(
+                "conversations.open", lambda: self._client.conversations_open(users=recipient)
+            )
+            if answer.kind != "ok":
+                return self._failed_call(row, "conversations.open", answer, attempts)
+            channel = str((answer.data.get("channel") or {}).get("id") or "")
+        cursor: str | None = None
+        for _ in range(_HISTORY_PAGES):
+            answer = self._tiered("conversations.history", partial(self._history, channel, oldest, cursor))
+            if answer.kind != "ok":
+                return self._failed_call(row, "conversations.history", answer, attempts)
+            for message in answer.data.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == EVENT_TYPE and payload.get("key") == row.key:
+                    self._finish(
+                        row, SENT, sent_at=self._clock(), channel_id=channel, message_ts=message.get("ts")
+                    )
+                    log.info("event=delivery_recovered key=%s channel=%s", row.key, channel)
+                    return "recovered"
+            cursor = (answer.data.get("response_metadata") or {}).get("next_cursor") or None
+            if not answer.data.get("has_more") or cursor is None:
+                break
+        return None
+
+    def _history(self, channel: str, oldest: str, cursor: str | None) -> Any:
+        return self._client.conversations_history(
+            channel=channel,
+            oldest=oldest,
+            limit=self._history_limit,
+            include_all_metadata=True,
+            cursor=cursor,
+        )
+
+    def _tiered(self, method: str, call: Callable[[], Any]) -> Answer:
+        blocked = self.pacer.blocked_until(method)
+        if blocked is not None:
+            return Answer("rate_limited", {}, "paced", (blocked - self._clock()).total_seconds())
+        wait = self.pacer.take_call(method)
+        if wait > 0:
+            return Answer("paced", {}, "paced", wait)
+        return call_slack(method, call)
+
+    # -- outcomes ----------------------------------------------------------------------------------
+    def _failed_call(
+        self, row: store.Claimed, method: str, answer: Answer, attempts: int, posted_maybe: bool = False
+    ) -> str:
+        if answer.kind in ("rate_limited", "paced"):
+            if answer.reason == "ratelimited":
+                until = self.pacer.rate_limited(method, answer.wait_seconds)
+                log.warning(
+                    "event=delivery_rate_limited method=%s retry_after=%.0f", method, answer.wait_seconds
+                )
+            else:
+                until = self._clock() + timedelta(seconds=answer.wait_seconds)
+            # A 429 means the post was refused, so a post goes back to pending; a recovery stays sending.
+            self._reschedule(row, until, keep_sending=not posted_maybe)
+            return "retried" if answer.reason == "ratelimited" else "deferred"
+        if answer.kind == "transient":
+            return self._retry_or_fail(row, attempts + 1, answer.reason)
+        reason = answer.reason if method == POST_MESSAGE else f"{method}: {answer.reason}"
+        self._finish(row, FAILED, last_error=reason)
+        log.warning("event=delivery_failed key=%s reason=%s", row.key, reason)
+        return FAILED
+
+    def _retry_or_fail(self, row: store.Claimed, attempts: int, reason: str) -> str:
+        if attempts >= self.max_attempts:
+            self._finish(row, FAILED, attempts=attempts, last_error=f"{reason} after {attempts} attempts")
+            log.warning("event=delivery_failed key=%s reason=%s attempts=%d", row.key, reason, attempts)
+            return FAILED
+        delay = min(self._backoff_cap, self._backoff * 2 ** (attempts - 1)) * self._rng.uniform(0.5, 1.0)
+        # Stays `sending` with a claim that lapses after the backoff: whoever retries checks Slack first,
+        # because a timed-out or 5xx post may have been posted after all.
+        with self._sessions() as session:
+            store.change(
+                session,
+                row.id,
+                self.worker_id,
+                status=SENDING,
+                attempts=attempts,
+                last_error=reason[:255],
+                claimed_by=None,
+                claimed_until=self._clock() + timedelta(seconds=delay),
+            )
+            session.commit()
+        log.info(
+            "event=delivery_retry key=%s reason=%s attempt=%d next_in_s=%.1f",
+            row.key,
+            reason,
+            attempts,
+            delay,
+        )
+        return "retried"
+
+    def _reschedule(self, row: store.Claimed, when: Any, keep_sending: bool = False) -> None:
+        with self._sessions() as session:
+            if keep_sending:  # outcome still unknown: recover again once the claim lapses
+                store.change(session, row.id, self.worker_id, claimed_by=None, claimed_until=when)
+            else:
+                store.change(
+                    session,
+                    row.id,
+                    self.worker_id,
+                    status=PENDING,
+                    due_at=when,
+                    claimed_by=None,
+                    claimed_until=None,
+                )
+            session.commit()
+
+    def _finish(self, row: store.Claimed, status: str, **values: Any) -> None:
+        with self._sessions() as session:
+            if store.finish(session, row.id, self.worker_id, status, **values):
+                session.commit()

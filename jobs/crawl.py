@@ -1,0 +1,22 @@
+"""The hourly crawl: refresh the catalog from the forges, then tie Slack users to forge accounts by
+e-mail (new contributors appear with the crawl, so this is when there is someone new to match)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from bot.app import Core, build_crawler, build_identity_matcher
+
+
+def run(core: Core) -> str:
+    summary = build_crawler(core).crawl(full=False)
+    line = (
+        f"crawl {summary.status}: {summary.listed} listed, {summary.new} new, {summary.changed} changed, "
+        f"{summary.removed} removed, {summary.issues_updated} issues updated, {summary.failed} failed, "
+        f"{summary.requests} requests in {summary.seconds:.1f}s"
+    )
+    matcher = build_identity_matcher(core)  # None without a Slack token: nobody to look up
+    if matcher is not None:
+        matched = matcher.match_by_email()
+        line += "; e-mail matching: " + ", ".join(f"{k} {v}" for k, v in dataclasses.asdict(matched).items())
+    return line

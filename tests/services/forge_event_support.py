@@ -1,0 +1,193 @@
+"""Shared by the webhook tests: a small slice of the sample organisation crawled into a fresh database,
+and the forges' published payload examples (tests/data/*/webhooks) re-aimed at its repositories."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from bot.app import Core, build_core, build_crawler, build_forge_events
+from bot.config import Settings
+from bot.db.engine import session_scope
+from bot.db.models import Contribution, GoodFirstIssue, Project
+from bot.db.operations import WebhookDelivery
+from bot.sandbox.forge.sample_org import build_sample_world
+from bot.sandbox.forge.server import FakeForge
+from bot.sandbox.forge.world import FakeRepo, World
+from bot.services.forge_events import ForgeEvents
+from tests.conftest import NOW
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+GITHUB_SECRET = "It's a Secret to Everybody"
+GITLAB_SECRET = "gitlab-token-for-tests"
+# Listed public and internal ones, a private one with the opt-in topic, an archived one, and GitLab's.
+KEEP = (
+    "acme/aurora-design-system",
+    "acme/kafka-client",
+    "acme/pricing-engine",
+    "acme/old-monolith",
+    "platform/ci-cd/pipeline-templates",
+    "platform/security/cloud-guardrails",
+)
+
+
+def small_sample_world() -> World:
+    world = build_sample_world(NOW)
+    world.repos = [r for r in world.repos if r.full_name in KEEP]
+    return world
+
+
+@dataclass
+class Catalog:
+    core: Core
+    forge: FakeForge
+    routed: list[int] = field(default_factory=list)  # what on_issue_changed was called with
+
+    @property
+    def world(self) -> World:
+        return self.forge.world
+
+    def repo(self, full_name: str) -> FakeRepo:
+        found = next((r for r in self.world.repos if r.full_name == full_name), None)
+        assert found is not None, full_name
+        return found
+
+    def events(self, on_issue_changed: Callable[[int], None] | None = None) -> ForgeEvents:
+        return build_forge_events(self.core, on_issue_changed or self.routed.append)
+
+    def project(self, forge_id: int | str) -> Project | None:
+        with session_scope(self.core.sessions) as session:
+            project = session.scalars(select(Project).where(Project.forge_id == str(forge_id))).one_or_none()
+            if project is not None:
+                session.expunge(project)
+            return project
+
+    def issues(self, repo: FakeRepo) -> list[tuple[int, str, list[str]]]:
+        """(number, state, assignees) of the repository's good-first-issue rows."""
+        with session_scope(self.core.sessions) as session:
+            rows = session.scalars(
+                select(GoodFirstIssue)
+                .join(Project)
+                .where(Project.forge_id == str(repo.id))
+                .order_by(GoodFirstIssue.number)
+            )
+            return [(row.number, row.state, list(row.assignees)) for row in rows]
+
+    def issue_id(self, repo: FakeRepo, number: int) -> int:
+        with session_scope(self.core.sessions) as session:
+            found = session.scalar(
+                select(GoodFirstIssue.id)
+                .join(Project)
+                .where(Project.forge_id == str(repo.id), GoodFirstIssue.number == number)
+            )
+            assert found is not None
+            return found
+
+    def count(self, model: type[Any]) -> int:
+        with session_scope(self.core.sessions) as session:
+            return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+    def ledger(self) -> list[tuple[str, str, int]]:
+        with session_scope(self.core.sessions) as session:
+            rows = session.execute(select(Contribution.kind, Contribution.author, Contribution.number))
+            return sorted((str(k), str(a), int(n)) for k, a, n in rows)
+
+    def totals(self) -> tuple[int, int, int, int]:
+        """Rows that a refused or ignored webhook must not change."""
+        return (
+            self.count(Project),
+            self.count(GoodFirstIssue),
+            self.count(Contribution),
+            self.count(WebhookDelivery),
+        )
+
+
+@contextmanager
+def webhook_catalog(database_url: str, **overrides: Any) -> Iterator[Catalog]:
+    """The slice of the sample organisation, crawled; settings carry both webhook secrets."""
+    with FakeForge(small_sample_world()) as forge:
+        settings = Settings(
+            database_url=database_url,
+            github_api_url=forge.github_api_url,
+            github_orgs=tuple(forge.world.github_orgs),
+            gitlab_url=forge.gitlab_url,
+            gitlab_groups=tuple(forge.world.gitlab_groups),
+            github_webhook_secret=SecretStr(GITHUB_SECRET),
+            gitlab_webhook_secret=SecretStr(GITLAB_SECRET),
+            **overrides,
+        )
+        core = build_core(settings, now=lambda: NOW)
+        try:
+            assert build_crawler(core).crawl(full=True).status == "ok"
+            forge.world.clear_log()
+            yield Catalog(core, forge)
+        finally:
+            core.engine.dispose()
+
+
+# -- payloads --------------------------------------------------------------------------------------
+def example(path: str) -> dict[str, Any]:
+    """A published example, e.g. "github/webhooks/issues.labeled.json" (a fresh copy each time)."""
+    loaded: dict[str, Any] = json.loads((DATA / path).read_text(encoding="utf-8"))
+    return copy.deepcopy(loaded)
+
+
+def github_payload(name: str, repo: FakeRepo, **changes: Any) -> dict[str, Any]:
+    """GitHub's example `name` (e.g. "issues.labeled") about `repo` instead of Codertocat/Hello-World."""
+    payload = example(f"github/webhooks/{name}.json")
+    repository = payload["repository"]
+    repository.update(
+        id=repo.id,
+        name=repo.name,
+        full_name=repo.full_name,
+        html_url=f"https://github.com/{repo.full_name}",
+    )
+    repository["owner"]["login"] = repo.namespace
+    payload.update(changes)
+    return payload
+
+
+def github_issue(
+    name: str, repo: FakeRepo, *, number: int, labels: list[str], state: str = "open", **fields: Any
+) -> dict[str, Any]:
+    payload = github_payload(name, repo)
+    issue = payload["issue"]
+    template = issue["labels"][0] if issue["labels"] else {"id": 1, "name": ""}
+    issue.update(
+        number=number,
+        id=repo.id * 1000 + number,
+        html_url=f"https://github.com/{repo.full_name}/issues/{number}",
+        labels=[{**template, "name": label} for label in labels],
+        state=state,
+        **fields,
+    )
+    return payload
+
+
+def gitlab_payload(name: str, repo: FakeRepo, **attributes: Any) -> dict[str, Any]:
+    """GitLab's example `name` (issue, merge_request, note_issue) about `repo`."""
+    payload = example(f"gitlab/webhooks/{name}.json")
+    payload["project"].update(
+        id=repo.id,
+        name=repo.name,
+        path_with_namespace=repo.full_name,
+        web_url=f"https://gitlab.acme.example/{repo.full_name}",
+    )
+    payload["object_attributes"].update(project_id=repo.id, **attributes)
+    return payload
+
+
+def gitlab_issue(repo: FakeRepo, *, iid: int, labels: list[str], **attributes: Any) -> dict[str, Any]:
+    payload = gitlab_payload("issue", repo, iid=iid, id=repo.id * 1000 + iid, **attributes)
+    template = payload["labels"][0]
+    payload["labels"] = [{**template, "title": label} for label in labels]
+    payload["object_attributes"]["labels"] = payload["labels"]
+    return payload

@@ -1,0 +1,333 @@
+"""The worker: the scheduler lease, job runs fenced per tick, cron reading, and the `worker` / `job`
+commands as subprocesses — two workers against one PostgreSQL included.
+
+Nothing here asserts on durations: subprocess tests poll the database for a condition with a
+generous deadline, and lease expiry is driven by a ManualClock.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import Core
+from bot.clock import ManualClock
+from bot.config import Settings, SettingsError, load_settings
+from bot.db.engine import make_engine, session_factory, session_scope, upgrade
+from bot.db.operations import RUN_FAILED, RUN_OK, JobRun, Lease
+from bot.scheduling.lease import SCHEDULER_LEASE, NamedLease
+from bot.scheduling.runs import JobRunner
+from bot.scheduling.triggers import cron_trigger, crontab_weekdays
+from bot.worker import Worker
+from tests.conftest import temporary_database
+
+START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+TTL = timedelta(seconds=30)
+DEADLINE = 90.0  # seconds to wait for a condition in subprocess tests; never an assertion on speed
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+def _lease(core: Core, holder: str, clock: ManualClock) -> NamedLease:
+    return NamedLease(core.sessions, SCHEDULER_LEASE, holder, TTL, clock)
+
+
+# --- the lease --------------------------------------------------------------------------------------
+
+
+def test_lease_is_taken_when_free_and_refused_while_held(core: Core, clock: ManualClock) -> None:
+    a, b = _lease(core, "a", clock), _lease(core, "b", clock)
+    assert a.acquire()
+    assert not b.acquire()
+    clock.advance(TTL - timedelta(seconds=1))
+    assert not b.acquire()  # not expired yet
+    assert a.current_holder() == "a"
+
+
+def test_renewing_pushes_the_expiry_so_a_live_holder_keeps_it(core: Core, clock: ManualClock) -> None:
+    a, b = _lease(core, "a", clock), _lease(core, "b", clock)
+    assert a.acquire()
+    for _ in range(6):  # renewing every third of the lease, well past the first expiry
+        clock.advance(TTL / 3)
+        assert a.acquire()
+        assert not b.acquire()
+    with session_scope(core.sessions) as session:
+        assert session.get(Lease, SCHEDULER_LEASE).expires_at == clock() + TTL  # type: ignore[union-attr]
+
+
+def test_an_expired_lease_is_taken_over_and_the_old_holder_loses_it(core: Core, clock: ManualClock) -> None:
+    a, b = _lease(core, "a", clock), _lease(core, "b", clock)
+    assert a.acquire()
+    clock.advance(TTL)  # a stopped renewing (dead, or stalled)
+    assert b.acquire()
+    assert not a.acquire()  # a stalled holder coming back finds the role gone
+    assert b.current_holder() == "b"
+
+
+def test_release_frees_the_lease_at_once_but_only_for_its_holder(core: Core, clock: ManualClock) -> None:
+    a, b = _lease(core, "a", clock), _lease(core, "b", clock)
+    assert a.acquire()
+    b.release()  # not b's to release
+    assert a.current_holder() == "a"
+    a.release()
+    assert a.current_holder() is None
+    assert b.acquire()
+
+
+# --- workers in-process: the lease decides who schedules ------------------------------------------------
+
+
+def test_only_the_lease_holder_schedules_and_a_takeover_moves_the_role(
+    core: Core, clock: ManualClock
+) -> None:
+    timed = replace(core, now=clock)
+    jobs = {"crawl": lambda c: "nothing"}
+    a, b = Worker(timed, jobs, "worker-a"), Worker(timed, jobs, "worker-b")
+    try:
+        assert a.check_lease() and a.scheduling
+        assert not b.check_lease() and not b.scheduling
+        clock.advance(timedelta(seconds=core.settings.worker_lease_seconds))  # a went quiet
+        assert b.check_lease() and b.scheduling
+        assert not a.check_lease() and not a.scheduling  # losing the lease stops the scheduler
+        with session_scope(core.sessions) as session:
+            stored = session.execute(select(JobRun)).all()
+        assert stored == []  # the next crawl tick is an hour away: nothing ran
+    finally:
+        a.stop()
+        b.stop()
+    assert b.lease.current_holder() is None  # a clean stop gives the role up
+
+
+# --- job runs: once per tick ----------------------------------------------------------------------------
+
+
+def _runs(core: Core) -> list[JobRun]:
+    with session_scope(core.sessions) as session:
+        return list(session.scalars(select(JobRun).order_by(JobRun.id)))
+
+
+def test_a_tick_runs_once_even_when_two_workers_reach_it(core: Core) -> None:
+    calls: list[str] = []
+
+    def job(worker: str) -> Callable[[Core], str]:
+        return lambda c: calls.append(worker) or f"ran on {worker}"
+
+    tick = datetime(2026, 11, 2, 9, 1, tzinfo=UTC)
+    first = JobRunner(core, {"route-issues": job("a")}, "a").run("route-issues", tick)
+    second = JobRunner(core, {"route-issues": job("b")}, "b").run("route-issues", tick)
+    assert first is not None and first.status == RUN_OK and first.summary == "ran on a"
+    assert second is None and calls == ["a"]
+    (run,) = _runs(core)
+    assert (run.job_id, run.tick, run.trigger, run.worker, run.status) == (
+        "route-issues", tick, "schedule", "a", RUN_OK
+    )  # fmt: skip
+    assert run.finished_at is not None and run.summary == "ran on a"
+
+
+def test_a_failing_job_is_recorded_and_on_demand_runs_never_collide(core: Core) -> None:
+    def broken(c: Core) -> str:
+        raise RuntimeError("forge unreachable")
+
+    runner = JobRunner(core, {"crawl": broken}, "a")
+    outcomes = [runner.run("crawl"), runner.run("crawl")]  # `job crawl` twice: no tick, two runs
+    assert [o.status if o else None for o in outcomes] == [RUN_FAILED, RUN_FAILED]
+    assert [(r.status, r.trigger, r.tick) for r in _runs(core)] == [(RUN_FAILED, "manual", None)] * 2
+    assert _runs(core)[0].summary == "RuntimeError: forge unreachable"
+
+
+# --- cron as crontab reads it ---------------------------------------------------------------------------
+
+
+def test_weekday_numbers_mean_what_crontab_means() -> None:
+    assert crontab_weekdays("1-5") == "mon,tue,wed,thu,fri"
+    assert crontab_weekdays("0,7") == "sun,sun"
+    assert crontab_weekdays("0-6/3") == "sun,wed,sat"
+    assert crontab_weekdays("*/2") == "*/2" and crontab_weekdays("mon-fri") == "mon-fri"
+    sunday_nine = cron_trigger("0 9 * * 0", ZoneInfo("Europe/Berlin"))
+    fire = sunday_nine.get_next_fire_time(None, datetime(2026, 11, 2, tzinfo=UTC))  # a Monday
+    assert fire.isoformat() == "2026-11-08T09:00:00+01:00"  # the next Sunday, Berlin time
+
+
+def test_six_fields_add_seconds_and_bad_schedules_stop_start_up() -> None:
+    every_two = cron_trigger("*/2 * * * * *", ZoneInfo("UTC"))
+    assert every_two.get_next_fire_time(None, START + timedelta(seconds=1)) == START + timedelta(seconds=2)
+    assert Settings(route_schedule="*/5 * * * * *").route_schedule == "*/5 * * * * *"
+    for bad in ("61 * * * *", "* * *", "0 9 * * 8"):
+        with pytest.raises(SettingsError, match="route_schedule"):
+            load_settings({"INNERSOURCE_ROUTE_SCHEDULE": bad})
+
+
+# --- the commands as subprocesses -----------------------------------------------------------------------
+
+
+def _environment(database_url: str, **settings: str) -> dict[str, str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "GITHUB_", "GITLAB_", "INNERSOURCE_", "DATABASE_URL"))
+    }
+    return {**clean, "DATABASE_URL": database_url, **settings}
+
+
+def _command(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_job_runs_one_job_now_and_exits(tmp_path: Path, database_url: str) -> None:
+    result = _command(["job", "crawl"], tmp_path, _environment(database_url))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("crawl: crawl ok: 0 listed")
+
+
+def test_an_unknown_job_is_refused_naming_the_known_ones(tmp_path: Path) -> None:
+    env = _environment(f"sqlite:///{tmp_path / 'jobs.db'}")
+    unknown = _command(["job", "crwal"], tmp_path, env)
+    assert unknown.returncode == 2
+    assert "unknown job 'crwal'; known jobs: crawl, deliver, route-issues" in unknown.stderr
+    later = _command(["job", "digests"], tmp_path, env)
+    assert later.returncode == 2 and "'digests' is not available in this version" in later.stderr
+
+
+class _Process:
+    """A `worker` subprocess with its output in files (a pipe nobody reads could fill and block it)."""
+
+    def __init__(self, name: str, cwd: Path, env: dict[str, str]) -> None:
+        self.name = name
+        self.out: IO[str] = (cwd / f"{name}.out").open("w+")
+        self.err: IO[str] = (cwd / f"{name}.err").open("w+")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "worker"], cwd=cwd, env=env, stdout=self.out, stderr=self.err
+        )
+
+    @property
+    def worker_id(self) -> str:
+        self.out.seek(0)
+        first = self.out.readline()  # "Worker host:pid:xxxxxx running; …"
+        return first.split()[1] if first.startswith("Worker ") else ""
+
+    def output(self) -> str:
+        self.err.seek(0)
+        return self.err.read()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+        self.out.close()
+        self.err.close()
+
+
+@pytest.fixture
+def processes() -> Iterator[list[_Process]]:
+    started: list[_Process] = []
+    yield started
+    for process in started:
+        process.close()
+
+
+def _wait_for(condition: Callable[[], bool], what: str, processes: list[_Process]) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    logs = "\n".join(f"--- {p.name}\n{p.output()}" for p in processes)
+    raise AssertionError(f"timed out waiting for {what}\n{logs}")
+
+
+def _holder(core: Core) -> str | None:
+    with session_scope(core.sessions) as session:
+        lease = session.get(Lease, SCHEDULER_LEASE)
+        return None if lease is None else lease.holder
+
+
+def _open(database_url: str) -> Core:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    return Core(Settings(database_url=database_url), engine, session_factory(engine))
+
+
+def test_worker_stops_cleanly_on_sigterm(
+    tmp_path: Path, database_url: str, processes: list[_Process]
+) -> None:
+    observer = _open(database_url)
+    worker = _Process("worker", tmp_path, _environment(database_url, INNERSOURCE_WORKER_LEASE_SECONDS="5"))
+    processes.append(worker)
+    _wait_for(
+        lambda: bool(worker.worker_id) and _holder(observer) == worker.worker_id, "the lease", processes
+    )
+    worker.process.send_signal(signal.SIGTERM)
+    assert worker.process.wait(timeout=60) == 0, worker.output()
+    assert _holder(observer) is None  # released on the way out, not left to expire
+    observer.engine.dispose()
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")
+def test_two_workers_run_each_tick_once_and_a_killed_holder_is_replaced(
+    tmp_path: Path, processes: list[_Process]
+) -> None:
+    # Ticks every second (six-field cron) so the test sees many; the shortest lease the settings allow.
+    settings = {
+        "INNERSOURCE_CRAWL_SCHEDULE": "* * * * * *",
+        "INNERSOURCE_ROUTE_SCHEDULE": "* * * * * *",
+        "INNERSOURCE_WORKER_LEASE_SECONDS": "5",
+    }
+    with temporary_database("postgresql", tmp_path) as url:
+        observer = _open(url)
+        try:
+            env = _environment(url, **settings)
+            first, second = _Process("first", tmp_path, env), _Process("second", tmp_path, env)
+            processes += [first, second]
+
+            def scheduled() -> list[JobRun]:
+                return [r for r in _runs(observer) if r.trigger == "schedule"]
+
+            _wait_for(lambda: len(scheduled()) >= 8, "eight scheduled runs", processes)
+            _wait_for(lambda: bool(first.worker_id and second.worker_id), "both workers up", processes)
+            holder = _holder(observer)
+            by_id = {first.worker_id: first, second.worker_id: second}
+            assert holder in by_id
+            (survivor,) = [p for p in (first, second) if p.worker_id != holder]
+            assert {r.worker for r in scheduled()} == {holder}  # the other one never scheduled
+
+            by_id[holder].process.kill()  # SIGKILL: no release, the lease must expire
+            by_id[holder].process.wait(timeout=30)
+            _wait_for(
+                lambda: sum(r.worker == survivor.worker_id for r in scheduled()) >= 4,
+                "the survivor taking the scheduling over",
+                processes,
+            )
+            assert _holder(observer) == survivor.worker_id
+            survivor.process.send_signal(signal.SIGTERM)
+            assert survivor.process.wait(timeout=60) == 0, survivor.output()
+
+            runs = scheduled()
+            ticks = [(r.job_id, r.tick) for r in runs]
+            assert len(ticks) == len(set(ticks))  # no tick has two runs
+            assert {r.worker for r in runs} == {holder, survivor.worker_id}
+            assert all(r.status == RUN_OK for r in runs if r.worker == survivor.worker_id)
+            assert "job_skipped" not in first.output() + second.output()  # the lease alone kept them apart
+        finally:
+            observer.engine.dispose()
