@@ -187,7 +187,9 @@ def build_identity_matcher(core: Core) -> EmailMatcher | None:
     return EmailMatcher(core.sessions, forges, email_lookup(token, core.settings.slack_api_url), core.now)
 
 
-def build_forge_events(core: Core, on_issue_changed: Callable[[int], int | None] | None = None) -> ForgeEvents:
+def build_forge_events(
+    core: Core, on_issue_changed: Callable[[int], int | None] | None = None
+) -> ForgeEvents:
     """The webhook use case over this process's own forge adapters (for repository look-ups)."""
     from bot.services.forge_events import EventSettings, ForgeEvents
 
