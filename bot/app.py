@@ -201,7 +201,8 @@ def build_forge_events(
 def build_deliverer(core: Core, worker_id: str, composers: Mapping[str, Composer] | None = None) -> Deliverer:
     """The outbox deliverer (bot/slack/outbox.py) for this process; `worker_id` must be unique per process."""
     from bot.slack.issue_blocks import compose_digest, compose_gfi
-    from bot.slack.outbox import Deliverer, compose_notice, new_delivery_client
+    from bot.slack.outbox import RECIPIENT_CHECK_SECONDS, Deliverer, compose_notice, new_delivery_client
+    from bot.slack.users import UserGate
 
     settings = core.settings
     client = new_delivery_client(_secret(settings.slack_bot_token) or "", settings.slack_api_url)
@@ -214,6 +215,9 @@ def build_deliverer(core: Core, worker_id: str, composers: Mapping[str, Composer
         core.now,
         worker_id=worker_id,
         max_attempts=settings.delivery_max_attempts,
+        # Refused people (guests, other workspaces, bots, deactivated) are never DM'd, even when they
+        # subscribed before they became so: each recipient is checked, at most once an hour.
+        gate=UserGate(client, ttl_seconds=RECIPIENT_CHECK_SECONDS),
     )
 
 

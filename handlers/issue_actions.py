@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.services.identity import SlackProfile
-from bot.slack.blocks import error_message, refusal_message
+from bot.slack.blocks import error_message, parse_more_value, refusal_message
 from bot.slack.issue_blocks import (
     ACTION_CLAIM,
     ACTION_ISSUES_MORE,
@@ -22,7 +22,6 @@ from bot.slack.issue_blocks import (
     not_interested_message,
     parse_claim_value,
     parse_issue_value,
-    parse_more_value,
 )
 from handlers.background import run_later, user_of
 from handlers.deps import HandlerDeps

@@ -11,6 +11,7 @@ undelivered rows from that project dropped.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,6 +78,11 @@ class _Comment:
     commenter: IssueCommenter
     full_name: str
     login: str
+
+
+# A Slack name shown on the forge as it is only when it is plain words: anything else (`@team`,
+# `[link](…)`, `<img>`) goes into a code span, where GitHub and GitLab neither mention nor render.
+_PLAIN_NAME = re.compile(r"^[\w][\w .'-]{0,79}$")
 
 
 def comment_body(login: str) -> str:
@@ -213,4 +219,13 @@ def _login(session: Session, person: Person, project: Project) -> str:
             Identity.person_id == person.id, Identity.forge == project.forge, Identity.host == project.host
         )
     )
-    return login or person.name or person.slack_user_id
+    return login or _inert(person.name) or person.slack_user_id
+
+
+def _inert(name: str) -> str:
+    """A Slack display name for a forge comment: kept when plain, else a code span (no @-mention,
+    link or HTML on the forge)."""
+    name = " ".join(name.split())
+    if not name or _PLAIN_NAME.match(name):
+        return name
+    return "`" + name[:80].replace("`", "'") + "`"

@@ -1,26 +1,43 @@
 """`issues [WORDS|lang:X|topic:Y]`: offerable good-first-issues matching filters, or the caller's
-subscriptions when none are given, best first, a page at a time."""
+subscriptions when none are given, best first, a page at a time.
+
+What a project is found by (its topic and language keys, its name's words) is kept in memory, one
+`ProjectTerms` per finder, reloaded when the listed catalog changes (the same fingerprint the search
+index uses: one aggregate query a call). A call works out which projects can match, asks the database
+only for those projects' open issues (light columns), ranks them, and reads the full rows of the page
+shown: a 50,000-project catalog is not loaded into Python on every call.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.catalog.search_text import terms
+from bot.catalog.search_text import name_terms, terms
 from bot.clock import Clock
 from bot.db.engine import session_scope
-from bot.db.people import Person, ProjectMute, Subscription
+from bot.db.models import GoodFirstIssue, Project
+from bot.db.people import IssueClaim, Person, ProjectMute, Subscription
 from bot.services.command_line import parse_find
-from bot.services.routing_issues import IssueView, offerable, project_terms, score, searchable_words, view_of
+from bot.services.routing_issues import (
+    IssueView,
+    is_assigned,
+    load_json,
+    raw_json,
+    score_of,
+    terms_of,
+    view_of,
+)
 
 PAGE = 5
 FILTERS, SUBSCRIPTIONS, NO_SUBSCRIPTIONS = "filters", "subscriptions", "no_subscriptions"
-# Keeps an issue, given its project's terms ((kind, key) pairs) and the words it can be found by.
-_Keep = Callable[[set[tuple[str, str]], set[str]], bool]
+_CHUNK = 5_000  # project ids a query carries
+Term = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -41,47 +58,150 @@ class IssueList:
         return self.next_offset < self.total
 
 
+@dataclass(frozen=True)
+class _Project:
+    terms: frozenset[Term]  # ("topic", key), ("lang", key), ("project", "<id>")
+    words: frozenset[str]  # what `issues WORDS` finds it by, besides its issues' titles
+    ready: bool
+    activity_score: int
+
+
+class ProjectTerms:
+    """Listed projects' terms and ranking inputs, with the inverse term → projects."""
+
+    def __init__(self, rows: Iterable[tuple[int, str, str, str | None, str | None, bool, int]]) -> None:
+        self.projects: dict[int, _Project] = {}
+        self.by_term: dict[Term, set[int]] = {}
+        for project_id, name, full_name, topics, languages, ready, activity_score in rows:
+            found = terms_of(project_id, load_json(topics), load_json(languages))
+            words = set(name_terms(name)) | set(terms(full_name)) | {key for _, key in found}
+            self.projects[project_id] = _Project(
+                frozenset(found), frozenset(words), bool(ready), activity_score
+            )
+            for term in found:
+                self.by_term.setdefault(term, set()).add(project_id)
+
+    @staticmethod
+    def load(session: Session) -> ProjectTerms:
+        query = select(
+            Project.id,
+            Project.name,
+            Project.full_name,
+            raw_json(Project.topics),
+            raw_json(Project.languages),
+            Project.ready,
+            Project.activity_score,
+        ).where(Project.listed.is_(True))
+        return ProjectTerms(session.execute(query))
+
+    def having_all(self, wanted: set[Term]) -> set[int]:
+        if not wanted:
+            return set(self.projects)
+        found = [self.by_term.get(term, set()) for term in wanted]
+        return set.intersection(*found)
+
+    def having_any(self, wanted: set[Term]) -> set[int]:
+        return set().union(*(self.by_term.get(term, set()) for term in wanted))
+
+
 def find_issues(
-    sessions: sessionmaker[Session], clock: Clock, slack_user_id: str, argument: str, offset: int = 0
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    slack_user_id: str,
+    argument: str,
+    offset: int = 0,
+    catalog: Callable[[Session], ProjectTerms] = ProjectTerms.load,
 ) -> IssueList:
     query = parse_find(argument)
     problems = query.problems + tuple(f"“forge:{f}” is not used by issues" for f in query.forges)
     words = {t for word in query.words for t in terms(word)}
     wanted = {("lang", v) for v in query.languages} | {("topic", v) for v in query.topics}
     with session_scope(sessions) as session:
-        now = clock()
+        now, projects = clock(), catalog(session)
         if words or wanted:
-            ranked = _matching(session, now, lambda ts, ws: wanted <= ts and words <= ws)
+            # An issue matches when its project has the wanted terms and every word is in the
+            # project's words or the issue's title.
+            eligible = {p: frozenset(words - projects.projects[p].words) for p in projects.having_all(wanted)}
             source = FILTERS
         else:
             subscribed, muted = _subscriptions(session, slack_user_id)
             if not subscribed:
                 return IssueList(query.text, NO_SUBSCRIPTIONS, (), 0, 0, problems)
-            ranked = _matching(
-                session,
-                now,
-                lambda ts, ws: (
-                    bool(ts & subscribed)
-                    and (_project_of(ts) not in muted or bool(ts & subscribed & _project_terms(ts)))
-                ),
-            )
+            explicit = {value for kind, value in subscribed if kind == "project"}
+            eligible = {
+                p: frozenset()
+                for p in projects.having_any(subscribed)
+                if str(p) not in muted or str(p) in explicit
+            }
             source = SUBSCRIPTIONS
-    offset = max(0, min(offset, len(ranked)))
-    return IssueList(query.text, source, tuple(ranked[offset : offset + PAGE]), offset, len(ranked), problems)
+        ranked = _ranked(session, now, projects, eligible, everything=len(eligible) == len(projects.projects))
+        offset = max(0, min(offset, len(ranked)))
+        page = _views(session, ranked[offset : offset + PAGE])
+    return IssueList(query.text, source, page, offset, len(ranked), problems)
 
 
-def _matching(session: Session, now: datetime, keep: _Keep) -> list[IssueView]:
-    found: list[tuple[float, IssueView]] = []
-    for issue, project in session.execute(offerable()):
-        if issue.assignees:
+def _ranked(
+    session: Session,
+    now: datetime,
+    projects: ProjectTerms,
+    eligible: dict[int, frozenset[str]],
+    *,
+    everything: bool,
+) -> list[int]:
+    """Ids of the offerable issues of `eligible` projects whose titles hold the words still missing
+    for their project, best first."""
+    found: list[tuple[float, int]] = []
+    for issue_id, project_id, title, assignees, updated_at in _offerable(session, eligible, everything):
+        missing = eligible.get(project_id)
+        if missing is None or is_assigned(assignees):
+            continue  # a project listed since the catalog was read: the next call will know it
+        if missing and not missing <= set(terms(title)):
             continue
-        if keep(set(project_terms(project)), searchable_words(issue, project)):
-            found.append((score(project, issue, now), view_of(issue, project)))
-    found.sort(key=lambda pair: (-pair[0], pair[1].id))
-    return [view for _, view in found]
+        project = projects.projects[project_id]
+        found.append((score_of(project.ready, project.activity_score, updated_at, now), issue_id))
+    found.sort(key=lambda pair: (-pair[0], pair[1]))
+    return [issue_id for _, issue_id in found]
 
 
-def _subscriptions(session: Session, slack_user_id: str) -> tuple[set[tuple[str, str]], set[str]]:
+def _offerable(
+    session: Session, eligible: dict[int, frozenset[str]], everything: bool
+) -> Iterator[tuple[int, int, str, str, datetime]]:
+    """Open, unclaimed issues of listed projects (assignees are JSON, checked by the caller): of all
+    of them when every project is eligible, else of the eligible ones, a chunk of projects a query."""
+    base = (
+        select(
+            GoodFirstIssue.id,
+            GoodFirstIssue.project_id,
+            GoodFirstIssue.title,
+            raw_json(GoodFirstIssue.assignees),
+            GoodFirstIssue.updated_at,
+        )
+        .join(Project, Project.id == GoodFirstIssue.project_id)
+        .outerjoin(IssueClaim, IssueClaim.issue_id == GoodFirstIssue.id)
+        .where(GoodFirstIssue.state == "open", Project.listed.is_(True), IssueClaim.id.is_(None))
+    )
+    if everything:
+        yield from session.execute(base)
+        return
+    ids = sorted(eligible)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        yield from session.execute(base.where(GoodFirstIssue.project_id.in_(chunk)))
+
+
+def _views(session: Session, issue_ids: list[int]) -> tuple[IssueView, ...]:
+    if not issue_ids:
+        return ()
+    rows = session.execute(
+        select(GoodFirstIssue, Project)
+        .join(Project, Project.id == GoodFirstIssue.project_id)
+        .where(GoodFirstIssue.id.in_(issue_ids))
+    )
+    views = {issue.id: view_of(issue, project) for issue, project in rows}
+    return tuple(views[i] for i in issue_ids if i in views)
+
+
+def _subscriptions(session: Session, slack_user_id: str) -> tuple[set[Term], set[str]]:
     person_id = session.scalar(select(Person.id).where(Person.slack_user_id == slack_user_id))
     if person_id is None:
         return set(), set()
@@ -100,19 +220,34 @@ def _subscriptions(session: Session, slack_user_id: str) -> tuple[set[tuple[str,
     return subscribed, muted
 
 
-def _project_of(project_terms_: set[tuple[str, str]]) -> str:
-    return next((value for kind, value in project_terms_ if kind == "project"), "")
-
-
-def _project_terms(project_terms_: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    return {term for term in project_terms_ if term[0] == "project"}
-
-
 class IssueFinder:
-    """`find_issues` bound to the database and clock, as the handlers hold it."""
+    """`find_issues` bound to the database and clock, as the handlers hold it; keeps the projects'
+    terms between calls and reloads them when the listed catalog's fingerprint changes."""
 
     def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
         self._sessions, self._clock = sessions, clock
+        self._catalog: tuple[tuple[int, int, int], ProjectTerms] | None = None
+        self._lock = threading.Lock()
 
     def find(self, slack_user_id: str, argument: str, offset: int = 0) -> IssueList:
-        return find_issues(self._sessions, self._clock, slack_user_id, argument, offset)
+        return find_issues(self._sessions, self._clock, slack_user_id, argument, offset, self._projects)
+
+    def _projects(self, session: Session) -> ProjectTerms:
+        fingerprint = _fingerprint(session)
+        with self._lock:
+            if self._catalog is None or self._catalog[0] != fingerprint:
+                self._catalog = (fingerprint, ProjectTerms.load(session))
+            return self._catalog[1]
+
+
+def _fingerprint(session: Session) -> tuple[int, int, int]:
+    """(listed rows, their digests' sum, their largest id): changes when a project is listed or
+    unlisted, or its name, topics, languages, readiness or activity change (see SEARCHED_COLUMNS)."""
+    row = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(Project.search_digest), 0),
+            func.coalesce(func.max(Project.id), 0),
+        ).where(Project.listed.is_(True))
+    ).one()
+    return int(row[0]), int(row[1] or 0), int(row[2] or 0)

@@ -13,17 +13,12 @@ anyone; `issues` shows it. Webhooks route one issue at once with `route_issue`, 
 
 from __future__ import annotations
 
-import heapq
-import itertools
+import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Table, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
@@ -34,6 +29,8 @@ from bot.db.people import Identity, Person, ProjectMute, Subscription
 from bot.services.identity import zone
 from bot.services.routing_digests import build_digests
 from bot.services.routing_issues import Candidate, candidate_issues
+from bot.services.routing_match import Reader, TermIndex, best_for, term_index
+from bot.services.routing_store import GfiRow, insert_gfi_rows
 
 ROUTE_WINDOW = timedelta(days=7)
 # Undelivered good-first-issues a person may have queued (held or pending). A digest carries at most
@@ -67,17 +64,6 @@ class RouteReport:
         )
 
 
-@dataclass
-class _Reader:
-    """One person's matching state during a pass."""
-
-    person_id: int
-    slack_user_id: str
-    cadence: str
-    tz: str
-    terms: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, value, shown label)
-
-
 class Router:
     def __init__(
         self,
@@ -93,12 +79,16 @@ class Router:
 
     def route_all(self) -> RouteReport:
         """Every new good-first-issue x subscriptions → outbox rows; then the digests due now."""
+        report = self.route_new()
+        return dataclasses.replace(report, digests=self.build_digests())
+
+    def route_new(self) -> RouteReport:
+        """Routing alone (`route_all` without the digests): one transaction."""
         now = self._clock()
         with session_scope(self._sessions) as session:
             candidates = candidate_issues(session, now=now, since=now - self._window)
             counts = self._route(session, candidates, now)
-        digests = self.build_digests()
-        return RouteReport(*counts, digests=digests)
+        return RouteReport(*counts, digests=0)
 
     def route_issue(self, issue_id: int) -> int:
         """One issue (a webhook saw its label land): rows created."""
@@ -119,127 +109,107 @@ class Router:
     ) -> tuple[int, int, int, int, int]:
         if not candidates:
             return 0, 0, 0, 0, 0
-        index = _term_index(candidates)
+        index = term_index(candidates)
         readers = _readers(session, index)
         subscriptions = sum(len(r.terms) for r in readers.values())
         if not readers:
             return len(candidates), 0, 0, 0, 0
         mutes = _mutes(session, readers, {c.project_id for c in candidates})
         authors = _authors(session, candidates)
-        already = _already_routed(session, now - self._window - timedelta(days=1), readers, candidates)
+        already = _already_routed(session, now - self._window - timedelta(days=1), candidates)
         queued = _queued(session, readers)
         sent_today = _delivered_today(session, readers, now)
-        rows: list[dict[str, Any]] = []
+        rows: list[GfiRow] = []
         people = 0
         for reader in readers.values():
             room = min(QUEUE_LIMIT - queued.get(reader.person_id, 0), self._pass_limit)
             if room <= 0:
                 continue
-            cap_left = self._settings.gfi_daily_cap - sent_today.get(reader.person_id, 0)
-            picked = 0
-            for position, why, explicit in _best_for(reader, index):
-                candidate = candidates[position]
-                if (reader.person_id, candidate.id) in already:
-                    continue
-                if not explicit and (reader.person_id, candidate.project_id) in mutes:
-                    continue
-                if authors.get(candidate.id) == reader.person_id:
-                    continue
+            person_id = reader.person_id
+
+            def skip(candidate: Candidate, explicit: bool, person_id: int = person_id) -> bool:
+                return (
+                    (person_id, candidate.id) in already
+                    or (not explicit and (person_id, candidate.project_id) in mutes)
+                    or authors.get(candidate.id) == person_id
+                )
+
+            cap_left = self._settings.gfi_daily_cap - sent_today.get(person_id, 0)
+            picks = best_for(reader, index, candidates, room, skip)
+            for pick in picks:
+                candidate = candidates[pick.position]
                 status = HELD
                 if reader.cadence == "instant" and cap_left > 0:
                     status, cap_left = PENDING, cap_left - 1
-                rows.append(_row(reader, candidate, why, status, now))
-                picked += 1
-                if picked >= room:
-                    break
-            people += picked > 0
-        before = _created(session, now)
-        _insert_rows(session, rows)
-        after = _created(session, now)  # the difference is what this pass wrote (a conflict writes nothing)
-        instant, held = after[0] - before[0], after[1] - before[1]
-        return len(candidates), subscriptions, people, instant, held
+                key = gfi_key(candidate.id, reader.slack_user_id)
+                rows.append(
+                    GfiRow(
+                        key,
+                        reader.slack_user_id,
+                        person_id,
+                        candidate.id,
+                        candidate.project_id,
+                        pick.why,
+                        status,
+                    )
+                )
+            people += bool(picks)
+        created = insert_gfi_rows(session, GFI, rows, now)
+        return len(candidates), subscriptions, people, created.get(PENDING, 0), created.get(HELD, 0)
 
 
-def _term_index(candidates: list[Candidate]) -> dict[tuple[str, str], list[int]]:
-    """(kind, value) → positions in `candidates` (already best first), ascending."""
-    index: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for position, candidate in enumerate(candidates):
-        for term in candidate.terms:
-            index[term].append(position)
-    return index
-
-
-def _readers(session: Session, index: dict[tuple[str, str], list[int]]) -> dict[int, _Reader]:
-    """People (cadence not off) with at least one subscription that some candidate matches."""
-    kinds = {kind for kind, _ in index}
-    rows = session.execute(
-        select(
-            Subscription.person_id,
-            Subscription.kind,
-            Subscription.value,
-            Subscription.label,
-            Person.slack_user_id,
-            Person.cadence,
-            Person.tz,
+def _readers(session: Session, index: TermIndex) -> dict[int, Reader]:
+    """People (cadence not off) with at least one subscription that some candidate matches; their
+    terms in the order they subscribed."""
+    people = {
+        person_id: (slack_user_id, cadence, tz)
+        for person_id, slack_user_id, cadence, tz in session.execute(
+            select(Person.id, Person.slack_user_id, Person.cadence, Person.tz).where(Person.cadence != "off")
         )
-        .join(Person, Person.id == Subscription.person_id)
-        .where(Person.cadence != "off", Subscription.kind.in_(kinds))
+    }
+    rows = session.execute(
+        select(Subscription.person_id, Subscription.kind, Subscription.value, Subscription.label).order_by(
+            Subscription.id
+        )
     )
-    readers: dict[int, _Reader] = {}
-    for person_id, kind, value, label, slack_user_id, cadence, tz in rows:
+    readers: dict[int, Reader] = {}
+    for person_id, kind, value, label in rows:
         if (kind, value) not in index:
             continue
         reader = readers.get(person_id)
         if reader is None:
-            reader = readers[person_id] = _Reader(person_id, slack_user_id, cadence, tz)
+            person = people.get(person_id)
+            if person is None:
+                continue
+            reader = readers[person_id] = Reader(person_id, *person)
         reader.terms.append((kind, value, label))
+        if kind == "project":
+            reader.projects.setdefault(value, label)
     return readers
 
 
-def _best_for(reader: _Reader, index: dict[tuple[str, str], list[int]]) -> Iterator[tuple[int, str, bool]]:
-    """(candidate position, why, via an explicit project subscription), best first, each issue once."""
-    streams = [_stream(index[(kind, value)], kind, label) for kind, value, label in reader.terms]
-    merged = heapq.merge(*streams, key=lambda item: item[0])
-    for position, group in itertools.groupby(merged, key=lambda item: item[0]):
-        terms = [(kind, label) for _, kind, label in group]
-        projects = [t for t in terms if t[0] == "project"]
-        kind, label = (projects or terms)[0]
-        yield position, f"{kind}:{label}", bool(projects)
-
-
-def _stream(positions: list[int], kind: str, label: str) -> Iterator[tuple[int, str, str]]:
-    for position in positions:
-        yield position, kind, label
-
-
-def _mutes(session: Session, readers: dict[int, _Reader], projects: set[int]) -> set[tuple[int, int]]:
+def _mutes(session: Session, readers: dict[int, Reader], projects: set[int]) -> set[tuple[int, int]]:
     rows = session.execute(select(ProjectMute.person_id, ProjectMute.project_id))
     return {(p, q) for p, q in rows if p in readers and q in projects}
 
 
 def _authors(session: Session, candidates: list[Candidate]) -> dict[int, int]:
-    """Issue id → the person who opened it, where their forge account is linked."""
-    wanted = {(c.forge, c.host, c.author.casefold()): c.id for c in candidates if c.author}
-    if not wanted:
-        return {}
-    logins = {login for _, _, login in wanted}
+    """Issue id → the person who opened it, where their forge account is linked. Linked accounts are
+    at most a couple a person: one read of them all beats thousands of logins sent as parameters."""
+    by_account: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for c in candidates:
+        if c.author:
+            by_account[(c.forge, c.host, c.author.casefold())].append(c.id)
     found: dict[int, int] = {}
-    for chunk in _chunks(sorted(logins), 500):
-        rows = session.execute(
-            select(Identity.forge, Identity.host, Identity.login_key, Identity.person_id).where(
-                Identity.login_key.in_(chunk)
-            )
-        )
+    if by_account:
+        rows = session.execute(select(Identity.forge, Identity.host, Identity.login_key, Identity.person_id))
         for forge, host, login_key, person_id in rows:
-            for candidate in candidates:
-                if (candidate.forge, candidate.host, candidate.author.casefold()) == (forge, host, login_key):
-                    found[candidate.id] = person_id
+            for issue in by_account.get((forge, host, login_key), ()):
+                found[issue] = person_id
     return found
 
 
-def _already_routed(
-    session: Session, since: datetime, readers: dict[int, _Reader], candidates: list[Candidate]
-) -> set[tuple[int, int]]:
+def _already_routed(session: Session, since: datetime, candidates: list[Candidate]) -> set[tuple[int, int]]:
     """(person, issue) pairs recently routed: skipped before the insert so they do not use up room.
     Older pairs are caught by the unique key; they only cost a row of room for one pass."""
     ids = {c.id for c in candidates}
@@ -256,7 +226,7 @@ def _already_routed(
     return pairs
 
 
-def _queued(session: Session, readers: dict[int, _Reader]) -> dict[int, int]:
+def _queued(session: Session, readers: dict[int, Reader]) -> dict[int, int]:
     rows = session.execute(
         select(OutboxEntry.person_id, func.count())
         .where(OutboxEntry.kind == GFI, OutboxEntry.status.in_((HELD, PENDING)))
@@ -265,7 +235,7 @@ def _queued(session: Session, readers: dict[int, _Reader]) -> dict[int, int]:
     return {person_id: count for person_id, count in rows if person_id in readers}
 
 
-def _delivered_today(session: Session, readers: dict[int, _Reader], now: datetime) -> dict[int, int]:
+def _delivered_today(session: Session, readers: dict[int, Reader], now: datetime) -> dict[int, int]:
     """Instant DMs already due or sent today, in each person's own time zone."""
     instant = {pid for pid, r in readers.items() if r.cadence == "instant"}
     if not instant:
@@ -293,51 +263,3 @@ def gfi_key(issue_id: int, slack_user_id: str) -> str:
 def issue_of_key(key: str) -> int | None:
     parts = key.split(":", 2)
     return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
-
-
-def _row(reader: _Reader, candidate: Candidate, why: str, status: str, now: datetime) -> dict[str, Any]:
-    return {
-        "key": gfi_key(candidate.id, reader.slack_user_id),
-        "kind": GFI,
-        "recipient": reader.slack_user_id,
-        "person_id": reader.person_id,
-        "payload": {"issue": candidate.id, "project": candidate.project_id, "why": why},
-        "status": status,
-        "created_at": now,
-        "due_at": now,
-        "attempts": 0,
-    }
-
-
-def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert-or-nothing on the key, many rows a statement."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    # The table, not the mapped class: Core executemany, without the ORM's per-row bulk bookkeeping.
-    table = OutboxEntry.__table__
-    assert isinstance(table, Table)
-    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing(
-        index_elements=["key"]
-    )
-    for chunk in _chunks(rows, 5_000):
-        session.execute(statement, chunk)
-
-
-def _created(session: Session, now: datetime) -> tuple[int, int]:
-    """(pending, held) good-first-issue rows due at `now`: a pass writes all its rows due at its instant."""
-    counts = dict(
-        session.execute(
-            select(OutboxEntry.status, func.count())
-            .where(
-                OutboxEntry.status.in_((PENDING, HELD)), OutboxEntry.due_at == now, OutboxEntry.kind == GFI
-            )
-            .group_by(OutboxEntry.status)
-        ).all()
-    )
-    return counts.get(PENDING, 0), counts.get(HELD, 0)
-
-
-def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -9,19 +9,18 @@ later keyed `digest:<slack-user>:<date>:<n>`. Items stay rows of their own (stat
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
 
-from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from bot.config import WEEKDAYS, Settings
-from bot.db.operations import BUNDLED, HELD, PENDING, OutboxEntry
+from bot.db.operations import HELD, PENDING, OutboxEntry
 from bot.db.people import Person
 from bot.services.identity import zone
+from bot.services.routing_store import DigestRow, bundle_items, insert_digest_rows
 
 DIGEST = "digest"
 # Items a digest message carries: each item is a section with a button and each project a line, so
@@ -49,91 +48,87 @@ def is_due(local: datetime, cadence: str, settings: Settings) -> bool:
     return cadence != "weekly" or WEEKDAYS[local.weekday()] == settings.digest_weekday
 
 
+def digest_moment(local: datetime, settings: Settings) -> datetime:
+    """Today's digest time in the person's zone (`local` is their "now"), as UTC."""
+    return local.replace(hour=settings.digest_hour, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
 def build_digests(session: Session, now: datetime, settings: Settings) -> int:
-    """Digest rows (and their items bundled) for everyone due now; returns digest rows written."""
-    held = session.execute(
-        select(OutboxEntry.id, Person.id, Person.slack_user_id, Person.cadence, Person.tz)
-        .join(Person, Person.id == OutboxEntry.person_id)
-        .where(OutboxEntry.kind == "gfi", OutboxEntry.status == HELD, OutboxEntry.created_at <= now)
+    """Digest rows (and their items bundled) for everyone due now; returns digest rows written.
+
+    Set-based: one aggregate finds who has held items, the item ids are read only for the people
+    due, and the digest rows and the bundling are one statement each (bot/services/routing_store.py).
+    """
+    waiting = session.execute(
+        select(Person.id, Person.slack_user_id, Person.cadence, Person.tz, func.min(OutboxEntry.created_at))
+        .join(OutboxEntry, OutboxEntry.person_id == Person.id)
+        .where(_held(now))
+        .group_by(Person.id, Person.slack_user_id, Person.cadence, Person.tz)
     )
     due: dict[int, _Due] = {}
-    skipped: set[int] = set()
-    for row_id, person_id, slack_user_id, cadence, tz in held:
-        if person_id in skipped:
-            continue
-        entry = due.get(person_id)
-        if entry is None:
-            local = now.astimezone(zone(tz))
-            if not is_due(local, cadence, settings):
-                skipped.add(person_id)
-                continue
-            entry = due[person_id] = _Due(person_id, slack_user_id, local.date(), [])
-        entry.items.append(row_id)
+    cutoffs: dict[int, datetime] = {}
+    for person_id, slack_user_id, cadence, tz, oldest in waiting:
+        local = now.astimezone(zone(tz))
+        cutoff = digest_moment(local, settings)
+        # Only what was waiting at the digest hour goes out now: an issue routed at 14:00 waits for
+        # tomorrow's digest rather than making a second "daily" digest at 14:00. (A worker that was
+        # down at the hour still sends the digest when it is back.)
+        if is_due(local, cadence, settings) and oldest <= cutoff:
+            due[person_id] = _Due(person_id, slack_user_id, local.date(), [])
+            cutoffs[person_id] = cutoff
     if not due:
         return 0
     sent = _existing(session, [digest_key(d.slack_user_id, d.local_date) for d in due.values()])
-    rows: list[dict[str, Any]] = []
+    due = {p: d for p, d in due.items() if digest_key(d.slack_user_id, d.local_date) not in sent}
+    for person_id, row_id, created_at in _held_items(session, now, list(due)):
+        if created_at <= cutoffs[person_id]:
+            due[person_id].items.append(row_id)
+    rows: list[DigestRow] = []
     bundles: dict[str, list[int]] = {}
     for entry in due.values():
-        if digest_key(entry.slack_user_id, entry.local_date) in sent:
-            continue  # today's digest went out already: these wait for the next one
         items = sorted(entry.items)
         parts = [items[i : i + DIGEST_PART_ITEMS] for i in range(0, len(items), DIGEST_PART_ITEMS)]
         for number, part in enumerate(parts, start=1):
             key = digest_key(entry.slack_user_id, entry.local_date, number)
             bundles[key] = part
-            rows.append(_digest_row(entry, key, number, len(parts), now))
+            rows.append(
+                DigestRow(
+                    key,
+                    entry.slack_user_id,
+                    entry.person_id,
+                    entry.local_date.isoformat(),
+                    number,
+                    len(parts),
+                )
+            )
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(OutboxEntry)
-    session.execute(insert.on_conflict_do_nothing(index_elements=["key"]), rows)
-    ids = _ids(session, list(bundles))
-    table = OutboxEntry.__table__
-    assert isinstance(table, Table)
-    bundle = (
-        update(table)
-        .where(table.c.id == bindparam("item_id"), table.c.status == HELD)
-        .values(status=BUNDLED, bundle_id=bindparam("bundle"))
+    ids = insert_digest_rows(session, DIGEST, PENDING, rows, now)
+    bundle_items(
+        session, [(item, ids[key]) for key, items in bundles.items() if key in ids for item in items]
     )
-    moves = [
-        {"item_id": item, "bundle": ids[key]}
-        for key, items in bundles.items()
-        if key in ids
-        for item in items
-    ]
-    if moves:
-        session.execute(bundle, moves)
     return len(rows)
 
 
-def _digest_row(entry: _Due, key: str, part: int, parts: int, now: datetime) -> dict[str, Any]:
-    return {
-        "key": key,
-        "kind": DIGEST,
-        "recipient": entry.slack_user_id,
-        "person_id": entry.person_id,
-        "payload": {"date": entry.local_date.isoformat(), "part": part, "parts": parts},
-        "status": PENDING,
-        "created_at": now,
-        "due_at": now,
-        "attempts": 0,
-    }
+def _held(now: datetime) -> ColumnElement[bool]:
+    return and_(OutboxEntry.kind == "gfi", OutboxEntry.status == HELD, OutboxEntry.created_at <= now)
+
+
+def _held_items(session: Session, now: datetime, people: list[int]) -> Iterator[tuple[int, int, datetime]]:
+    """(person, outbox row id, created at) of the held items of these people."""
+    for start in range(0, len(people), 2_000):
+        chunk = people[start : start + 2_000]
+        query = select(OutboxEntry.person_id, OutboxEntry.id, OutboxEntry.created_at).where(
+            _held(now), OutboxEntry.person_id.in_(chunk)
+        )
+        for person_id, row_id, created_at in session.execute(query):
+            if person_id is not None:
+                yield person_id, row_id, created_at
 
 
 def _existing(session: Session, keys: list[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(keys), 500):
-        found |= set(
-            session.scalars(select(OutboxEntry.key).where(OutboxEntry.key.in_(keys[start : start + 500])))
-        )
-    return found
-
-
-def _ids(session: Session, keys: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        rows = session.execute(select(OutboxEntry.key, OutboxEntry.id).where(OutboxEntry.key.in_(chunk)))
-        found.update((key, row_id) for key, row_id in rows)
+    for start in range(0, len(keys), 2_000):
+        chunk = keys[start : start + 2_000]
+        found |= set(session.scalars(select(OutboxEntry.key).where(OutboxEntry.key.in_(chunk))))
     return found

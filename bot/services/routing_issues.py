@@ -6,12 +6,14 @@ is InnerSource-ready and active, and a freshly labelled issue, come before a sta
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Label, Select, Text, cast, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.catalog.search_text import language_key, name_terms, terms, topic_key
 from bot.db.models import GoodFirstIssue, Project
@@ -32,6 +34,7 @@ class Candidate:
     author: str
     terms: tuple[tuple[str, str], ...]
     score: float
+    term_set: frozenset[tuple[str, str]]  # `terms` as a set (shared by a project's issues)
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,10 @@ def offerable() -> Select[GoodFirstIssue, Project]:
 
 
 def score(project: Project, issue: GoodFirstIssue, now: datetime) -> float:
-    return _score(project.ready, project.activity_score, issue.updated_at, now)
+    return score_of(project.ready, project.activity_score, issue.updated_at, now)
 
 
-def _score(ready: bool, activity_score: int, updated_at: datetime, now: datetime) -> float:
+def score_of(ready: bool, activity_score: int, updated_at: datetime, now: datetime) -> float:
     """Readiness (50), activity (up to 50), freshness of the label (50, halving every two weeks)."""
     age_days = max((now - updated_at).total_seconds() / 86400, 0.0)
     freshness = 50.0 * 0.5 ** (age_days / FRESHNESS_HALF_LIFE_DAYS)
@@ -73,14 +76,34 @@ def _score(ready: bool, activity_score: int, updated_at: datetime, now: datetime
 
 
 def project_terms(project: Project) -> tuple[tuple[str, str], ...]:
-    return _terms(project.id, project.topics, project.languages)
+    return terms_of(project.id, project.topics, project.languages)
 
 
-def _terms(project_id: int, topics: Any, languages: Any) -> tuple[tuple[str, str], ...]:
-    found = [("topic", topic_key(str(t))) for t in topics or ()]
-    found += [("lang", language_key(str(lang))) for lang in languages or {}]
+# Topic and language names repeat across thousands of projects: normalise each once.
+_topic_key = lru_cache(maxsize=65_536)(topic_key)
+_language_key = lru_cache(maxsize=4_096)(language_key)
+
+
+def terms_of(project_id: int, topics: Any, languages: Any) -> tuple[tuple[str, str], ...]:
+    found = [("topic", _topic_key(str(t))) for t in topics or ()]
+    found += [("lang", _language_key(str(lang))) for lang in languages or {}]
     found.append(("project", str(project_id)))
     return tuple(dict.fromkeys(found))
+
+
+def raw_json(column: InstrumentedAttribute[Any]) -> Label[str]:
+    """A JSON column as its text: decoded in Python only where needed (once a project, not once a row;
+    an empty assignee list not at all). The column keeps its name."""
+    return cast(column, Text).label(column.key)
+
+
+def load_json(raw: str | None) -> Any:
+    return None if raw is None else json.loads(raw)
+
+
+def is_assigned(raw: str | None) -> bool:
+    """Whether a raw `assignees` value names anyone (`[]`, the usual case, without decoding)."""
+    return raw not in (None, "[]") and bool(load_json(raw))
 
 
 def candidate_issues(
@@ -93,12 +116,12 @@ def candidate_issues(
             GoodFirstIssue.id,
             GoodFirstIssue.project_id,
             GoodFirstIssue.author,
-            GoodFirstIssue.assignees,
+            raw_json(GoodFirstIssue.assignees),
             GoodFirstIssue.updated_at,
             Project.forge,
             Project.host,
-            Project.topics,
-            Project.languages,
+            raw_json(Project.topics),
+            raw_json(Project.languages),
             Project.ready,
             Project.activity_score,
         )
@@ -111,15 +134,18 @@ def candidate_issues(
     if issue_id is not None:
         query = query.where(GoodFirstIssue.id == issue_id)
     found: list[Candidate] = []
-    terms_of: dict[int, tuple[tuple[str, str], ...]] = {}
+    known_terms: dict[int, tuple[tuple[tuple[str, str], ...], frozenset[tuple[str, str]]]] = {}
     for row in session.execute(query):
-        if row.assignees:
+        if is_assigned(row.assignees):
             continue
-        terms = terms_of.get(row.project_id)
-        if terms is None:
-            terms = terms_of[row.project_id] = _terms(row.project_id, row.topics, row.languages)
-        rank = _score(bool(row.ready), row.activity_score, row.updated_at, now)
-        found.append(Candidate(row.id, row.project_id, row.forge, row.host, row.author or "", terms, rank))
+        known = known_terms.get(row.project_id)
+        if known is None:
+            terms = terms_of(row.project_id, load_json(row.topics), load_json(row.languages))
+            known = known_terms[row.project_id] = (terms, frozenset(terms))
+        rank = score_of(bool(row.ready), row.activity_score, row.updated_at, now)
+        found.append(
+            Candidate(row.id, row.project_id, row.forge, row.host, row.author or "", known[0], rank, known[1])
+        )
     found.sort(key=lambda c: (-c.score, c.id))
     return found
 

@@ -7,7 +7,6 @@ Composers re-check through bot/services/routing_delivery.py: an entry whose issu
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +28,8 @@ from bot.services.routing_delivery import DigestView, digest_delivery, gfi_deliv
 from bot.services.routing_issues import IssueView
 from bot.slack import texts
 from bot.slack.block_kit import Block, Message, button, context, divider, header, message, section, simple
-from bot.slack.limits import MAX_BUTTON_VALUE, fit_message
+from bot.slack.blocks import more_value
+from bot.slack.limits import fit_message
 from bot.slack.mrkdwn import escape, link, listing, mention, one_line, truncate_plain
 
 ACTION_CLAIM = "gfi_claim"
@@ -162,28 +162,6 @@ def parse_claim_value(value: str) -> tuple[int, str] | None:
 
 def parse_issue_value(value: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
-
-
-def more_value(query_text: str, offset: int) -> str:
-    query = one_line(query_text)
-    while True:
-        value = json.dumps({"q": query, "o": offset}, ensure_ascii=False, separators=(",", ":"))
-        if len(value) <= MAX_BUTTON_VALUE:
-            return value
-        query = query[: -max(len(value) - MAX_BUTTON_VALUE, 1)]
-
-
-def parse_more_value(value: str) -> tuple[str, int] | None:
-    try:
-        data = json.loads(value)
-    except (ValueError, TypeError):
-        return None
-    if not isinstance(data, dict):
-        return None
-    query, offset = data.get("q"), data.get("o")
-    if not isinstance(query, str) or type(offset) is not int or offset < 0:
-        return None
-    return query, offset
 
 
 # -- pieces -----------------------------------------------------------------------------------------

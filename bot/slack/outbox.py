@@ -7,6 +7,10 @@ reads the conversation (`conversations.history` with `include_all_metadata`) and
 key is there, and only otherwise posts. 429 sets a "not before" for that method alone (Retry-After)
 and reschedules the row; 5xx, timeouts and dropped connections back off with jitter, up to
 `max_attempts`, then the row is failed with the reason. Pacing: bot/slack/outbox_pacing.py.
+With a `gate` (bot/slack/users.py), a DM goes only to a full member of the workspace: a person who has
+since become a guest, left for another workspace, or been deactivated has the row dropped with the
+reason (one paced `users.info` per person per gate TTL); so has a row Slack refuses for its recipient
+(`user_disabled`, `user_not_found`, `cannot_dm_bot`…).
 Calls and their outcomes: bot/slack/outbox_calls.py; rows: bot/slack/outbox_store.py.
 """
 
@@ -34,9 +38,11 @@ from bot.slack.limits import fit_message
 from bot.slack.mrkdwn import escape
 from bot.slack.outbox_calls import Answer, call_slack, new_delivery_client
 from bot.slack.outbox_pacing import POST_MESSAGE, WORKSPACE_MESSAGES_PER_MINUTE, Pacer
+from bot.slack.users import UserGate
 
 __all__ = [
     "EVENT_TYPE",
+    "RECIPIENT_CHECK_SECONDS",
     "Composer",
     "Deliverer",
     "DeliveryReport",
@@ -53,6 +59,12 @@ Composer = Callable[[Session, OutboxEntry], "Message | Drop"]
 EVENT_TYPE = "innersource_outbox"
 _POST_ARGUMENTS = ("text", "blocks", "attachments", "unfurl_links", "unfurl_media", "thread_ts")
 _HISTORY_PAGES = 3
+USERS_INFO = "users.info"
+# How long the deliverer trusts a recipient's users.info verdict: a person who became a guest or was
+# deactivated stops getting DMs within this time, at one users.info per person per period at most.
+RECIPIENT_CHECK_SECONDS = 3600.0
+# Slack's answers that say the recipient cannot (or must not) get a DM: dropped, not failed or retried.
+RECIPIENT_REFUSED = frozenset({"user_disabled", "user_not_found", "user_not_visible", "cannot_dm_bot"})
 
 
 def compose_notice(session: Session, entry: OutboxEntry) -> Message:
@@ -100,6 +112,7 @@ class Deliverer:
         backoff_cap_seconds: float = 300.0,
         history_limit: int = 50,
         rng: random.Random | None = None,
+        gate: UserGate | None = None,
     ) -> None:
         # claim_seconds must exceed the client's timeout: a claim outliving its post is what keeps a
         # second deliverer from "recovering" a message still in flight.
@@ -109,6 +122,7 @@ class Deliverer:
         self._backoff, self._backoff_cap = backoff_seconds, backoff_cap_seconds
         self._history_limit = history_limit
         self._rng = rng or random.Random()
+        self._gate = gate
         self.pacer = Pacer(clock, workspace_per_minute)
         self._stop = threading.Event()
 
@@ -149,7 +163,52 @@ class Deliverer:
             outcome = self._recover(row)
             if outcome is not None:
                 return outcome
+        refused = self._screen(row)
+        if refused is not None:
+            return refused
         return self._send(row)
+
+    def _screen(self, row: store.Claimed) -> str | None:
+        """None when the recipient may be sent to (or is a channel, or there is no gate); otherwise
+        what became of the row: dropped (refused), or deferred/retried/failed (users.info did not answer)."""
+        gate, user = self._gate, row.recipient
+        if gate is None or user[:1] not in ("U", "W"):
+            return None
+        known = gate.cached(user)
+        if known is not None:
+            refusal = known[0]
+        else:
+            answer = self._users_info(user)
+            if answer.kind == "permanent" and answer.reason == "user_not_found":
+                refusal = gate.judge(user, None)
+            elif answer.kind != "ok":
+                return self._failed_call(row, USERS_INFO, answer, row.attempts)
+            else:
+                try:  # the first verdict asks auth.test for the home workspace
+                    refusal = gate.judge(user, answer.data.get("user") or {})
+                except Exception as error:
+                    return self._retry_or_fail(row, row.attempts + 1, f"users.info: {type(error).__name__}")
+        if refusal is None:
+            return None
+        return self._drop_refused(row, refusal)
+
+    def _users_info(self, user: str) -> Answer:
+        """users.info within its tier: short waits are waited here, like the workspace budget's."""
+        while True:
+            blocked = self.pacer.blocked_until(USERS_INFO)
+            if blocked is not None:
+                return Answer("rate_limited", {}, "paced", (blocked - self._clock()).total_seconds())
+            wait = self.pacer.take_call(USERS_INFO)
+            if wait <= 0:
+                return call_slack(USERS_INFO, lambda: self._client.users_info(user=user))
+            if self._stop.wait(wait):
+                return Answer("paced", {}, "paced", 0.0)
+
+    def _drop_refused(self, row: store.Claimed, refusal: str) -> str:
+        reason = f"recipient refused: {refusal}"
+        self._finish(row, DROPPED, last_error=reason)
+        log.info("event=delivery_dropped key=%s reason=%s", row.key, reason)
+        return DROPPED
 
     def _send(self, row: store.Claimed) -> str:
         wait = self.pacer.take_message()
@@ -287,6 +346,10 @@ class Deliverer:
             return "retried" if answer.reason == "ratelimited" else "deferred"
         if answer.kind == "transient":
             return self._retry_or_fail(row, attempts + 1, answer.reason)
+        if answer.kind == "permanent" and answer.reason in RECIPIENT_REFUSED:
+            return self._drop_refused(
+                row, answer.reason if method == POST_MESSAGE else f"{method}: {answer.reason}"
+            )
         reason = answer.reason if method == POST_MESSAGE else f"{method}: {answer.reason}"
         self._finish(row, FAILED, last_error=reason)
         log.warning("event=delivery_failed key=%s reason=%s", row.key, reason)

@@ -29,6 +29,8 @@ class Claimed:
     id: int
     key: str
     recovering: bool  # found in `sending` with an expired claim: check Slack before posting again
+    recipient: str = ""
+    attempts: int = 0
 
 
 def _claimable(now: datetime) -> Any:
@@ -64,7 +66,13 @@ def claim(
         )
     with session_scope(sessions) as session:
         rows = session.execute(
-            select(OutboxEntry.id, OutboxEntry.key, OutboxEntry.status)
+            select(
+                OutboxEntry.id,
+                OutboxEntry.key,
+                OutboxEntry.status,
+                OutboxEntry.recipient,
+                OutboxEntry.attempts,
+            )
             .where(
                 OutboxEntry.id.in_(ids),
                 OutboxEntry.claimed_by == worker_id,
@@ -72,7 +80,7 @@ def claim(
             )
             .order_by(OutboxEntry.due_at, OutboxEntry.id)
         ).all()
-    return [Claimed(row.id, row.key, row.status == SENDING) for row in rows]
+    return [Claimed(r.id, r.key, r.status == SENDING, r.recipient, r.attempts) for r in rows]
 
 
 def change(session: Session, entry_id: int, worker_id: str, **values: Any) -> bool:

@@ -50,32 +50,51 @@ class UserGate:
 
     def check(self, user_id: str) -> tuple[str | None, SlackProfile | None]:
         """(refusal reason or None, the person's profile when Slack returned one)."""
-        now = self._now()
-        with self._lock:
-            cached = self._cache.get(user_id)
-            if cached is not None and cached[2] > now:
-                self._cache.move_to_end(user_id)
-                return cached[0], cached[1]
+        cached = self.cached(user_id)
+        if cached is not None:
+            return cached
         # The lookup runs outside the lock: one slow users.info must not hold up everybody else.
-        verdict, profile = self._look_up(user_id)
-        with self._lock:
-            self._cache[user_id] = (verdict, profile, now + self._ttl)
-            self._cache.move_to_end(user_id)
-            while len(self._cache) > self._max_entries:
-                self._cache.popitem(last=False)
-        return verdict, profile
-
-    def _look_up(self, user_id: str) -> tuple[str | None, SlackProfile | None]:
         if user_id == _SLACKBOT:
-            return BOT, None
+            return self._remember(user_id, BOT, None)
         try:
             response = self._client.users_info(user=user_id)
         except SlackApiError as exc:
             if exc.response.get("error") == "user_not_found":
-                return DELETED, None
+                return self._remember(user_id, DELETED, None)
             raise
-        user: Mapping[str, Any] = response.get("user") or {}
-        return self._verdict(user), profile_of(user)
+        return self._judged(user_id, response.get("user") or {})
+
+    def cached(self, user_id: str) -> tuple[str | None, SlackProfile | None] | None:
+        """The verdict `check` would give from the cache, without asking Slack; None when not cached."""
+        with self._lock:
+            cached = self._cache.get(user_id)
+            if cached is None or cached[2] <= self._now():
+                return None
+            self._cache.move_to_end(user_id)
+            return cached[0], cached[1]
+
+    def judge(self, user_id: str, user: Mapping[str, Any] | None) -> str | None:
+        """The refusal for a `users.info` user object fetched by the caller (None: Slack answered
+        `user_not_found`), remembered like `check`'s. For the outbox deliverer, which calls users.info
+        through its own paced client."""
+        if user_id == _SLACKBOT:
+            return self._remember(user_id, BOT, None)[0]
+        if user is None:
+            return self._remember(user_id, DELETED, None)[0]
+        return self._judged(user_id, user)[0]
+
+    def _judged(self, user_id: str, user: Mapping[str, Any]) -> tuple[str | None, SlackProfile | None]:
+        return self._remember(user_id, self._verdict(user), profile_of(user))
+
+    def _remember(
+        self, user_id: str, verdict: str | None, profile: SlackProfile | None
+    ) -> tuple[str | None, SlackProfile | None]:
+        with self._lock:
+            self._cache[user_id] = (verdict, profile, self._now() + self._ttl)
+            self._cache.move_to_end(user_id)
+            while len(self._cache) > self._max_entries:
+                self._cache.popitem(last=False)
+        return verdict, profile
 
     def _verdict(self, user: Mapping[str, Any]) -> str | None:
         if user.get("deleted"):

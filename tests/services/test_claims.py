@@ -107,3 +107,15 @@ def test_not_interested_mutes_the_project_and_drops_its_queue(sample: Sample) ->
     with session_scope(sample.core.sessions) as session:
         assert session.scalars(select(ProjectMute.person_id)).all() == [person]
     assert build_claims(sample.core).not_interested(SlackProfile("U0BORED"), 999_999).project_name is None
+
+
+def test_a_slack_name_that_would_mention_or_link_on_the_forge_is_commented_inert(sample: Sample) -> None:
+    name = "@acme/security [win](https://evil.example)"
+    add_person(sample.core, "U0ODD", name=name)
+    tooltip = issue_id(sample.core, TOOLTIP)
+    outcome = build_claims(sample.core).claim(SlackProfile("U0ODD", name=name), tooltip)
+    assert (outcome.status, outcome.comment) == (CLAIMED, COMMENT_POSTED)
+    repo = sample.forge.world.find_repo("github", "acme/aurora-design-system")
+    assert repo is not None
+    [comment] = next(i for i in repo.issues if i.title == TOOLTIP).comments
+    assert comment.startswith(f"`{name}` would like to work on this")

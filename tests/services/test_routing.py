@@ -20,6 +20,7 @@ from bot.db.operations import BUNDLED, DROPPED, HELD, PENDING, SENT, OutboxEntry
 from bot.db.people import Identity, IssueClaim, Person, ProjectMute, Subscription
 from bot.sandbox.forge.sample_org import build_sample_world
 from bot.sandbox.forge.server import FakeForge
+from bot.services.issue_list import IssueFinder
 from bot.services.outbox import Drop
 from bot.services.routing import QUEUE_LIMIT, Router
 from bot.services.routing_digests import DIGEST_PART_ITEMS
@@ -286,6 +287,21 @@ def test_digests_go_out_at_each_persons_local_hour(sample: Sample) -> None:
     ]
 
 
+def test_an_issue_routed_after_the_digest_hour_waits_for_the_next_digest(sample: Sample) -> None:
+    add_person(sample.core, "U0LATE", "lang:typescript", tz="Europe/Berlin")
+    router = sample.router(digest_hour=9)
+    sample.clock.set(datetime(2026, 11, 2, 13, 0, tzinfo=UTC))  # 14:00 in Berlin: past the hour
+    router.route_all()
+    assert titles(sample.core, "U0LATE", HELD)  # matched and held…
+    assert outbox(sample.core, "digest") == []  # …but no second "daily" digest in the afternoon
+    sample.clock.set(datetime(2026, 11, 3, 7, 59, tzinfo=UTC))  # 08:59 next morning
+    assert router.build_digests() == 0
+    sample.clock.set(datetime(2026, 11, 3, 8, 0, tzinfo=UTC))  # 09:00: the digest carries them
+    assert router.build_digests() == 1
+    assert outbox(sample.core, "digest")[0].key == "digest:U0LATE:2026-11-03"
+    assert titles(sample.core, "U0LATE", HELD) == set()
+
+
 def test_no_duplicate_after_relabelling(sample: Sample) -> None:
     add_person(sample.core, "U0DESIGN", "topic:design-system", cadence="instant")
     sample.router().route_all()
@@ -428,3 +444,92 @@ def _new_issue(sample: Sample, full_name: str, title: str) -> int:
         session.add(issue)
         session.flush()
         return issue.id
+
+
+def test_why_is_the_project_subscription_else_the_first_matching_one(sample: Sample) -> None:
+    add_person(sample.core, "U0BOTH", "lang:typescript", "topic:design-system", cadence="daily")
+    add_person(sample.core, "U0PROJ", "topic:design-system", "project:acme/aurora-design-system")
+    sample.router().route_all()
+    whys = {(e.recipient, e.payload["issue"]): e.payload["why"] for e in outbox(sample.core)}
+    tooltip = issue_id(sample.core, "Add a Storybook story")
+    assert whys[("U0BOTH", tooltip)] == "lang:typescript"  # subscribed first, and it matches too
+    assert whys[("U0PROJ", tooltip)] == "project:acme/aurora-design-system"
+
+
+def _reference_issues(core: Core, slack_id: str, argument: str) -> list[int]:
+    """`issues` as first written: every offerable issue loaded and filtered in Python."""
+    from bot.catalog.search_text import terms
+    from bot.services.command_line import parse_find
+    from bot.services.routing_issues import offerable, project_terms, score, searchable_words
+
+    query = parse_find(argument)
+    words = {t for word in query.words for t in terms(word)}
+    wanted = {("lang", v) for v in query.languages} | {("topic", v) for v in query.topics}
+    with session_scope(core.sessions) as session:
+        person = session.scalars(select(Person.id).where(Person.slack_user_id == slack_id)).first()
+        subscribed = {
+            (s.kind, s.value)
+            for s in session.scalars(select(Subscription).where(Subscription.person_id == person))
+        }
+        muted = {
+            str(m.project_id)
+            for m in session.scalars(select(ProjectMute).where(ProjectMute.person_id == person))
+        }
+        found = []
+        for issue, project in session.execute(offerable()):
+            ts, ws = set(project_terms(project)), searchable_words(issue, project)
+            if issue.assignees:
+                continue
+            if words or wanted:
+                keep = wanted <= ts and words <= ws
+            else:
+                keep = bool(ts & subscribed) and (
+                    str(project.id) not in muted or ("project", str(project.id)) in ts & subscribed
+                )
+            if keep:
+                found.append((score(project, issue, NOW), issue.id))
+    return [i for _, i in sorted(found, key=lambda pair: (-pair[0], pair[1]))]
+
+
+def _listed(core: Core, finder: IssueFinder, slack_id: str, argument: str) -> list[int]:
+    first = finder.find(slack_id, argument)
+    ids = [view.id for view in first.issues]
+    while len(ids) < first.total:
+        ids += [view.id for view in finder.find(slack_id, argument, len(ids)).issues]
+    return ids
+
+
+def test_issues_matches_the_load_everything_reference(sample: Sample) -> None:
+    person = add_person(sample.core, "U0MANY", "topic:design-system", "lang:go", "project:acme/kafka-client")
+    with session_scope(sample.core.sessions) as session:
+        muted = project_id(session, "acme/flagpole")
+        session.add(ProjectMute(person_id=person, project_id=muted, created_at=NOW))
+    finder = IssueFinder(sample.core.sessions, sample.clock)
+    arguments = [
+        "",
+        "lang:typescript",
+        "topic:design-system",
+        "storybook",
+        "acme",
+        "add lang:go",
+        "docs aurora",
+        "cobol",
+    ]
+    for argument in arguments:
+        assert _listed(sample.core, finder, "U0MANY", argument) == _reference_issues(
+            sample.core, "U0MANY", argument
+        )
+
+    # The finder keeps projects' terms between calls; a change to the catalog reaches it.
+    with session_scope(sample.core.sessions) as session:
+        project = session.scalars(select(Project).where(Project.full_name == "acme/kafka-client")).one()
+        project.topics = [*project.topics, "cobol"]
+    with session_scope(sample.core.sessions) as session:
+        session.execute(
+            update(Project).where(Project.full_name == "acme/aurora-design-system").values(listed=False)
+        )
+    for argument in ["cobol", "", "topic:design-system"]:
+        assert _listed(sample.core, finder, "U0MANY", argument) == _reference_issues(
+            sample.core, "U0MANY", argument
+        )
+    assert len(_listed(sample.core, finder, "U0MANY", "cobol")) == len(KAFKA_CLIENT)

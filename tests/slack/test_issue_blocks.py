@@ -9,6 +9,7 @@ from bot.services.claims import CLAIMED, COMMENT_FAILED, TAKEN, ClaimOutcome, Mu
 from bot.services.issue_list import FILTERS, NO_SUBSCRIPTIONS, IssueList
 from bot.services.routing_delivery import DigestView
 from bot.services.routing_issues import IssueView
+from bot.slack.blocks import more_value, parse_more_value
 from bot.slack.issue_blocks import (
     ACTION_CLAIM,
     ACTION_NOT_INTERESTED,
@@ -20,10 +21,8 @@ from bot.slack.issue_blocks import (
     digest_message,
     gfi_message,
     issues_message,
-    more_value,
     not_interested_message,
     parse_claim_value,
-    parse_more_value,
 )
 from bot.slack.limits import MAX_BLOCKS_MESSAGE, MAX_BLOCKS_TEXT_TOTAL
 

@@ -4,29 +4,27 @@ The real slack_sdk WebClient talks to it (`WebClient(base_url=fake.api_url)`), s
 JSON bodies, rate limits (429 + Retry-After) and error answers take the same path as production.
 Bodies follow Slack's documented examples (tests/data/slack/web-api/); tests hold the two together.
 Every call is recorded, so a test or the sandbox console can see what the bot posted and to whom.
-Faults for delivery tests: `fail_next` (429 with Retry-After, 5xx), `hold_next` (answer when told),
-`delay_next` (answer after the client gave up: a timeout), `drop_next` (close without answering), each
-optionally after the call took effect; `FakeSlack(rate_limits=True)` answers 429 past Slack's rates.
+Faults for delivery tests (`fail_next`, `hold_next`, `delay_next`, `drop_next`): slack_faults.py;
+`FakeSlack(rate_limits=True)` answers 429 past Slack's rates: slack_rate_limits.py; the HTTP server and
+request parsing: slack_http.py.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.sandbox.slack.fake_socket_mode import FakeSocketMode
 from bot.sandbox.slack.slack_directory import SlackDirectory
+from bot.sandbox.slack.slack_faults import SlackFaults
+from bot.sandbox.slack.slack_http import DROP, SlackHttpServer, request_params
 from bot.sandbox.slack.slack_rate_limits import SlackRateLimits
 from bot.sandbox.slack.slack_web_api import APP_LEVEL_METHODS, SlackWebApi
 from bot.slack.outbox_pacing import WORKSPACE_MESSAGES_PER_MINUTE
@@ -35,57 +33,7 @@ __all__ = ["FakeSlack", "SlackDirectory"]
 
 JsonDict = dict[str, Any]
 _MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "views.publish")
-DROP = 0  # the status _answer gives for "close the connection without answering"
 _OUTBOX_EVENT = "innersource_outbox"  # bot/slack/outbox.py's metadata event_type
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # see bot/sandbox/forge/server.py: avoids a 40 ms stall per answer
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # FakeSlack.calls is the record
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def _dispatch(self) -> None:
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        try:
-            status, answer, extra = self.server.slack._answer(parts.path, parts.query, headers, body)
-        except Exception as exc:  # a bug in the fake must surface as a 500, not a hung client
-            status, answer, extra = 500, {"ok": False, "error": f"fake slack error: {exc!r}"}, {}
-        if status == DROP:  # a dropped connection: the client sees the socket close, no answer
-            self.close_connection = True
-            return
-        payload = json.dumps(answer).encode()
-        self.send_response(status)
-        for name, value in {"Content-Type": "application/json; charset=utf-8", **extra}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, slack: FakeSlack) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.slack = slack
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that gave up (timeout) or died leaves a broken pipe behind: that is the test's point.
-        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            return
-        super().handle_error(request, client_address)
 
 
 class FakeSlack:
@@ -114,11 +62,10 @@ class FakeSlack:
         self._cond = threading.Condition(threading.RLock())
         self._calls: list[tuple[str, JsonDict, bool]] = []  # method, params (no token), answered ok
         self._attempts: list[tuple[str, int]] = []  # every request to a method, with its HTTP status
-        self._faults: dict[str, deque[tuple[int, JsonDict, dict[str, str]]]] = {}
-        self._holds: dict[str, deque[threading.Event]] = {}
-        self._holding: dict[str, int] = {}  # requests waiting on a hold, by method
-        self._delays: dict[str, deque[tuple[float, bool]]] = {}  # seconds, and whether the call happens
-        self._drops: dict[str, deque[bool]] = {}  # whether the call happens before the connection drops
+        faults = self.faults = SlackFaults(self._cond)
+        # The fault API on the fake itself, as tests call it (bot/sandbox/slack/slack_faults.py).
+        self.fail_next, self.hold_next = faults.fail_next, faults.hold_next
+        self.delay_next, self.drop_next, self.holding = faults.delay_next, faults.drop_next, faults.holding
         self._limits: SlackRateLimits | None = None
         if rate_limits:
             self.enforce_rate_limits(workspace_per_minute)
@@ -133,7 +80,7 @@ class FakeSlack:
             socket_mode_url=lambda: self.socket_mode.new_url(),
             now=(lambda: clock().timestamp()) if clock is not None else None,
         )
-        self._server = _Server(self)
+        self._server = SlackHttpServer(self._answer)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True
         )
@@ -259,41 +206,6 @@ class FakeSlack:
         with self._cond:
             return self._cond.wait_for(predicate, timeout)
 
-    def fail_next(
-        self, method: str, status: int = 429, retry_after: int | None = 1, body: Any = None
-    ) -> None:
-        """Answer the next call to `method` with `status` (Slack's 429 shape by default), then recover."""
-        error = "ratelimited" if status == 429 else "fatal_error"
-        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-        answer = body if body is not None else {"ok": False, "error": error}
-        with self._cond:
-            self._faults.setdefault(method, deque()).append((status, answer, headers))
-
-    def hold_next(self, method: str) -> threading.Event:
-        """Make the next call to `method` wait until the returned event is set (a slow Slack), then
-        answer it normally. Waits at most 30 s, so a forgotten hold cannot hang a test run."""
-        release = threading.Event()
-        with self._cond:
-            self._holds.setdefault(method, deque()).append(release)
-        return release
-
-    def holding(self, method: str) -> int:
-        """How many calls to `method` are waiting on a `hold_next` now."""
-        with self._cond:
-            return self._holding.get(method, 0)
-
-    def delay_next(self, method: str, seconds: float, *, effective: bool = True) -> None:
-        """Answer the next call to `method` only after `seconds` (past the client's timeout, a
-        timeout). `effective`: the call takes effect first (posted, but the answer is lost)."""
-        with self._cond:
-            self._delays.setdefault(method, deque()).append((seconds, effective))
-
-    def drop_next(self, method: str, *, effective: bool = False) -> None:
-        """Close the connection of the next call to `method` without an answer (a dropped
-        connection); `effective`: after the call took effect."""
-        with self._cond:
-            self._drops.setdefault(method, deque()).append(effective)
-
     def enforce_rate_limits(self, workspace_per_minute: float = WORKSPACE_MESSAGES_PER_MINUTE) -> None:
         """From now on, answer 429 + Retry-After past Slack's published rates (slack_rate_limits.py)."""
         with self._cond:
@@ -308,25 +220,12 @@ class FakeSlack:
         if not path.startswith("/api/"):
             return 404, {"ok": False, "error": "not_found"}, {}
         method = path[len("/api/") :]
-        with self._cond:
-            holds = self._holds.get(method)
-            release = holds.popleft() if holds else None
-            if release is not None:
-                self._holding[method] = self._holding.get(method, 0) + 1
-                self._cond.notify_all()
-        if release is not None:
-            release.wait(30)
+        plan = self.faults.plan(method)
+        if plan.answer is not None:
             with self._cond:
-                self._holding[method] -= 1
-        with self._cond:
-            faults = self._faults.get(method)
-            if faults:
-                status, answer, extra = faults.popleft()
-                self._attempts.append((method, status))
-                return status, answer, extra
-            delays, drops = self._delays.get(method), self._drops.get(method)
-            delay = delays.popleft() if delays else None
-            drop = drops.popleft() if drops is not None and drops else None
+                self._attempts.append((method, plan.answer[0]))
+            return plan.answer
+        delay, drop = plan.delay, plan.drop
         if drop is False or (delay is not None and not delay[1]):  # gone before it took effect
             if delay is not None:
                 time.sleep(delay[0])
@@ -365,7 +264,7 @@ class FakeSlack:
     ) -> JsonDict | tuple[int, Any, dict[str, str]]:
         """The request's parameters, or Slack's answer to a request it refuses before the method runs."""
         try:
-            params = _params(query, headers, body)
+            params = request_params(query, headers, body)
         except ValueError:
             return 200, {"ok": False, "error": "invalid_json"}, {}
         if not self._api.knows(method):
@@ -400,19 +299,3 @@ def _channel_key(params: JsonDict) -> str:
     """A post to a user id lands in their DM: both count against the one channel."""
     channel = str(params.get("channel") or "")
     return "D" + channel[1:] if channel[:1] in ("U", "W") else channel
-
-
-def _params(query: str, headers: dict[str, str], body: bytes) -> JsonDict:
-    """Query, form or JSON body, as Slack accepts all three; JSON-in-a-form-field is decoded."""
-    params: JsonDict = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
-    if body:
-        if "application/json" in headers.get("content-type", ""):
-            data = json.loads(body)
-            if isinstance(data, dict):
-                params.update(data)
-        else:
-            params.update({k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()})
-    for key in ("blocks", "attachments", "view", "metadata"):
-        if isinstance(params.get(key), str):
-            params[key] = json.loads(params[key])
-    return params
