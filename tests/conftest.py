@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from bot.app import Core, build_core, build_crawler
+from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import make_engine, normalise_url
 from bot.sandbox.forge.sample_org import build_sample_world
@@ -73,6 +75,30 @@ def core(database_url: str) -> Iterator[Core]:
     built.engine.dispose()
 
 
+@contextmanager
+def crawled(
+    database_url: str, world: World | None = None, now: Clock = lambda: NOW, **overrides: Any
+) -> Iterator[tuple[Core, FakeForge]]:
+    """`world` (the sample organisation by default) served by the fake forge and crawled in full into
+    `database_url`, with settings aimed at it (plus `overrides`); the core runs on the clock `now`."""
+    with FakeForge(world or build_sample_world(NOW)) as forge:
+        settings = Settings(
+            database_url=database_url,
+            github_api_url=forge.github_api_url,
+            github_orgs=tuple(forge.world.github_orgs),
+            gitlab_url=forge.gitlab_url,
+            gitlab_groups=tuple(forge.world.gitlab_groups),
+            **overrides,
+        )
+        built = build_core(settings, now=now)
+        try:
+            summary = build_crawler(built).crawl(full=True)
+            assert summary.status == "ok", summary
+            yield built, forge
+        finally:
+            built.engine.dispose()
+
+
 @pytest.fixture(scope="session", params=_databases())
 def sample_catalog(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -80,17 +106,6 @@ def sample_catalog(
     """The bundled sample organisation crawled once per database kind. Read-only for tests."""
     with (
         temporary_database(request.param, tmp_path_factory.mktemp("sample")) as url,
-        FakeForge(build_sample_world(NOW)) as forge,
+        crawled(url) as (built, _forge),
     ):
-        settings = Settings(
-            database_url=url,
-            github_api_url=forge.github_api_url,
-            github_orgs=tuple(forge.world.github_orgs),
-            gitlab_url=forge.gitlab_url,
-            gitlab_groups=tuple(forge.world.gitlab_groups),
-        )
-        built = build_core(settings, now=lambda: NOW)
-        summary = build_crawler(built).crawl(full=True)
-        assert summary.status == "ok", summary
         yield built
-        built.engine.dispose()

@@ -14,8 +14,7 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from bot.app import Core, build_core, build_crawler, build_forge_events
-from bot.config import Settings
+from bot.app import Core, build_forge_events
 from bot.db.engine import session_scope
 from bot.db.models import Contribution, GoodFirstIssue, Project
 from bot.db.operations import WebhookDelivery
@@ -23,7 +22,7 @@ from bot.sandbox.forge.sample_org import build_sample_world
 from bot.sandbox.forge.server import FakeForge
 from bot.sandbox.forge.world import FakeRepo, World
 from bot.services.forge_events import ForgeEvents
-from tests.conftest import NOW
+from tests.conftest import NOW, crawled
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GITHUB_SECRET = "It's a Secret to Everybody"
@@ -113,24 +112,13 @@ class Catalog:
 @contextmanager
 def webhook_catalog(database_url: str, **overrides: Any) -> Iterator[Catalog]:
     """The slice of the sample organisation, crawled; settings carry both webhook secrets."""
-    with FakeForge(small_sample_world()) as forge:
-        settings = Settings(
-            database_url=database_url,
-            github_api_url=forge.github_api_url,
-            github_orgs=tuple(forge.world.github_orgs),
-            gitlab_url=forge.gitlab_url,
-            gitlab_groups=tuple(forge.world.gitlab_groups),
-            github_webhook_secret=SecretStr(GITHUB_SECRET),
-            gitlab_webhook_secret=SecretStr(GITLAB_SECRET),
-            **overrides,
-        )
-        core = build_core(settings, now=lambda: NOW)
-        try:
-            assert build_crawler(core).crawl(full=True).status == "ok"
-            forge.world.clear_log()
-            yield Catalog(core, forge)
-        finally:
-            core.engine.dispose()
+    secrets = {
+        "github_webhook_secret": SecretStr(GITHUB_SECRET),
+        "gitlab_webhook_secret": SecretStr(GITLAB_SECRET),
+    }
+    with crawled(database_url, small_sample_world(), **secrets, **overrides) as (core, forge):
+        forge.world.clear_log()
+        yield Catalog(core, forge)
 
 
 # -- payloads --------------------------------------------------------------------------------------

@@ -11,14 +11,12 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.app import Core, build_core, build_crawler
+from bot.app import Core
 from bot.clock import ManualClock
-from bot.config import Settings
 from bot.db.engine import session_scope
 from bot.db.models import GoodFirstIssue, Project
 from bot.db.operations import BUNDLED, DROPPED, HELD, PENDING, SENT, OutboxEntry
 from bot.db.people import Identity, IssueClaim, Person, ProjectMute, Subscription
-from bot.sandbox.forge.sample_org import build_sample_world
 from bot.sandbox.forge.server import FakeForge
 from bot.services.issue_list import IssueFinder
 from bot.services.outbox import Drop
@@ -26,7 +24,7 @@ from bot.services.routing import QUEUE_LIMIT, Router
 from bot.services.routing_digests import DIGEST_PART_ITEMS
 from bot.slack.issue_blocks import compose_digest, compose_gfi
 from bot.slack.limits import MAX_BLOCKS_MESSAGE, MAX_SECTION_TEXT
-from tests.conftest import NOW
+from tests.conftest import NOW, crawled
 
 EVERYTHING = timedelta(days=3650)  # route the whole sample, whatever the age of its issues
 
@@ -53,20 +51,10 @@ def sample(database_url: str) -> Iterator[Sample]:
 def sample_organisation(database_url: str) -> Iterator[Sample]:
     """The sample organisation crawled into this test's own database, on a clock the test moves."""
     clock = ManualClock(NOW)
-    with FakeForge(build_sample_world(NOW)) as forge:
-        settings = Settings(
-            database_url=database_url,
-            github_api_url=forge.github_api_url,
-            github_orgs=tuple(forge.world.github_orgs),
-            gitlab_url=forge.gitlab_url,
-            gitlab_groups=tuple(forge.world.gitlab_groups),
-            github_token="sample-token",  # lets *Claim* comment (the fake accepts any token)
-            gitlab_token="sample-token",
-        )
-        core = build_core(settings, now=clock)
-        assert build_crawler(core).crawl(full=True).status == "ok"
+    # The tokens let *Claim* comment (the fake forge accepts any token).
+    tokens = {"github_token": "sample-token", "gitlab_token": "sample-token"}
+    with crawled(database_url, now=clock, **tokens) as (core, forge):
         yield Sample(core, clock, forge)
-        core.engine.dispose()
 
 
 def add_person(

@@ -16,12 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select
 
-from bot.app import Core, build_core, build_crawler, build_discovery
-from bot.config import Settings
+from bot.app import Core, build_discovery
 from bot.db.engine import session_scope
 from bot.db.models import HttpCacheEntry, Project
 from bot.db.people import Identity, Person, ProjectMute, Subscription
-from bot.sandbox.forge.sample_org import build_sample_world
 from bot.sandbox.forge.server import FakeForge
 from bot.services.identity import SlackProfile
 from bot.services.subscription_terms import (
@@ -33,7 +31,7 @@ from bot.services.subscription_terms import (
     Term,
 )
 from bot.services.subscriptions import SubscriptionService
-from tests.conftest import NOW, _databases, temporary_database
+from tests.conftest import NOW, _databases, crawled, temporary_database
 
 
 @dataclass(frozen=True)
@@ -48,19 +46,9 @@ def people_catalog(
 ) -> Iterator[Catalog]:
     with (
         temporary_database(request.param, tmp_path_factory.mktemp("people")) as url,
-        FakeForge(build_sample_world(NOW)) as forge,
+        crawled(url) as (core, forge),
     ):
-        settings = Settings(
-            database_url=url,
-            github_api_url=forge.github_api_url,
-            github_orgs=tuple(forge.world.github_orgs),
-            gitlab_url=forge.gitlab_url,
-            gitlab_groups=tuple(forge.world.gitlab_groups),
-        )
-        core = build_core(settings, now=lambda: NOW)
-        assert build_crawler(core).crawl(full=True).status == "ok"
         yield Catalog(core, forge)
-        core.engine.dispose()
 
 
 @pytest.fixture
