@@ -34,15 +34,20 @@ SELECT json_extract(value, '$[0]'), :kind, json_extract(value, '$[1]'), json_ext
        json_extract(value, '$[6]'), :now, :now, 0
 FROM json_each(:rows) WHERE true
 ON CONFLICT (key) DO NOTHING
-RETURNING status
+RETURNING status, 1
 """
+# PostgreSQL counts what it created in the statement itself: two rows back instead of tens of thousands.
 _GFI_POSTGRESQL = """
-INSERT INTO outbox (key, kind, recipient, person_id, payload, status, created_at, due_at, attempts)
-SELECT r.k, :kind, r.r, r.p, json_build_object('issue', r.i, 'project', r.j, 'why', r.w), r.s, :now, :now, 0
-FROM json_to_recordset(CAST(:rows AS json))
-     AS r(k text, r text, p integer, i integer, j integer, w text, s text)
-ON CONFLICT (key) DO NOTHING
-RETURNING status
+WITH created AS (
+    INSERT INTO outbox (key, kind, recipient, person_id, payload, status, created_at, due_at, attempts)
+    SELECT r.k, :kind, r.r, r.p, json_build_object('issue', r.i, 'project', r.j, 'why', r.w), r.s, :now,
+           :now, 0
+    FROM json_to_recordset(CAST(:rows AS json))
+         AS r(k text, r text, p integer, i integer, j integer, w text, s text)
+    ON CONFLICT (key) DO NOTHING
+    RETURNING status
+)
+SELECT status, count(*) FROM created GROUP BY status
 """
 _GFI_FIELDS = ("k", "r", "p", "i", "j", "w", "s")
 
@@ -112,8 +117,8 @@ def insert_gfi_rows(session: Session, kind: str, rows: Sequence[GfiRow], now: da
     for chunk in _chunks(rows):
         values = [(r.key, r.recipient, r.person_id, r.issue_id, r.project_id, r.why, r.status) for r in chunk]
         params = {"rows": _document(session, _GFI_FIELDS, values), "kind": kind, "now": now}
-        for (status,) in session.execute(statement, params):
-            created[status] = created.get(status, 0) + 1
+        for status, count in session.execute(statement, params):
+            created[status] = created.get(status, 0) + int(count)
     return created
 
 
