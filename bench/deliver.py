@@ -15,15 +15,24 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import timedelta
 
 from bot.app import build_core
 from bot.clock import system_clock
 from bot.config import Settings
 from bot.db.engine import session_scope
+from bot.db.people import Person
 from bot.sandbox.slack.fake_slack import FakeSlack, SlackDirectory
 from bot.services.outbox import enqueue
-from bot.slack.outbox import Deliverer, DeliveryReport, compose_notice, new_delivery_client
+from bot.slack.outbox import (
+    RECIPIENT_CHECK_SECONDS,
+    Deliverer,
+    DeliveryReport,
+    compose_notice,
+    new_delivery_client,
+)
 from bot.slack.outbox_pacing import CHANNEL_INTERVAL_SECONDS, WORKSPACE_MESSAGES_PER_MINUTE
+from bot.slack.users import UserGate
 
 SHARE_BUDGET = 0.90
 DUPLICATE_BUDGET = 0
@@ -46,6 +55,18 @@ def main() -> int:
             directory.add_user(user)
         now = system_clock()
         with session_scope(core.sessions) as session:
+            # Subscribers who used the bot this week: the deliverer's recipient check trusts that
+            # (people.slack_checked_at) instead of a users.info per DM, as in production.
+            session.add_all(
+                Person(
+                    slack_user_id=user,
+                    created_at=now,
+                    updated_at=now,
+                    slack_checked_at=now - timedelta(days=1),
+                )
+                for user in users
+            )
+            session.flush()
             for n, user in enumerate(users):
                 enqueue(
                     session,
@@ -59,13 +80,15 @@ def main() -> int:
         with FakeSlack(
             directory, rate_limits=True, workspace_per_minute=args.per_minute, clock=system_clock
         ) as fake:
+            client = new_delivery_client(fake.bot_token, fake.api_url)
             deliverer = Deliverer(
                 core.sessions,
-                new_delivery_client(fake.bot_token, fake.api_url),
+                client,
                 {"notice": compose_notice},
                 system_clock,
                 worker_id="bench",
                 workspace_per_minute=args.per_minute,
+                gate=UserGate(client, ttl_seconds=RECIPIENT_CHECK_SECONDS),  # as build_deliverer makes it
             )
             total = DeliveryReport()
             started = time.perf_counter()

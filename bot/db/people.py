@@ -32,6 +32,11 @@ class Person(Base):
     maintainer_digest: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Slack's last word on whether the bot may DM them (bot/slack/users.py verdicts): when it was
+    # checked, and the refusal (guest, external, bot, deleted) or None. The deliverer trusts a recent
+    # check instead of asking users.info before every DM (Tier 4: ~100 a minute).
+    slack_checked_at: Mapped[datetime | None]
+    slack_refusal: Mapped[str | None] = mapped_column(String(16))
 
 
 class Identity(Base):

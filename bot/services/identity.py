@@ -59,6 +59,8 @@ def ensure_person(session: Session, profile: SlackProfile, now: datetime) -> Per
         person.team_id, person.name, person.tz = profile.team_id, profile.name, profile.tz or "UTC"
         person.email = profile.email
         person.updated_at = now
+    # Callers reach this only for people the user gate (or an e-mail match) admitted just now.
+    person.slack_checked_at, person.slack_refusal = now, None
     session.flush()
     return person
 

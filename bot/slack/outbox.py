@@ -63,6 +63,10 @@ USERS_INFO = "users.info"
 # How long the deliverer trusts a recipient's users.info verdict: a person who became a guest or was
 # deactivated stops getting DMs within this time, at one users.info per person per period at most.
 RECIPIENT_CHECK_SECONDS = 3600.0
+# How long a verdict stored on the person's row is trusted (people.slack_checked_at): using the bot
+# refreshes it, so subscribers are rarely asked about, and a digest burst is not held to users.info's
+# ~100 a minute. Deactivated accounts are still caught at once by Slack's answer to the post.
+RECIPIENT_TRUST_SECONDS = 7 * 24 * 3600.0
 # Slack's answers that say the recipient cannot (or must not) get a DM: dropped, not failed or retried.
 RECIPIENT_REFUSED = frozenset({"user_disabled", "user_not_found", "user_not_visible", "cannot_dm_bot"})
 
@@ -175,8 +179,11 @@ class Deliverer:
         if gate is None or user[:1] not in ("U", "W"):
             return None
         known = gate.cached(user)
+        stored = (False, None) if known is not None else self._stored_verdict(user)
         if known is not None:
             refusal = known[0]
+        elif stored[0]:
+            refusal = stored[1]
         else:
             answer = self._users_info(user)
             if answer.kind == "permanent" and answer.reason == "user_not_found":
@@ -188,9 +195,14 @@ class Deliverer:
                     refusal = gate.judge(user, answer.data.get("user") or {})
                 except Exception as error:
                     return self._retry_or_fail(row, row.attempts + 1, f"users.info: {type(error).__name__}")
+            store.store_verdict(self._sessions, user, refusal, self._clock())
         if refusal is None:
             return None
         return self._drop_refused(row, refusal)
+
+    def _stored_verdict(self, user: str) -> tuple[bool, str | None]:
+        since = self._clock() - timedelta(seconds=RECIPIENT_TRUST_SECONDS)
+        return store.stored_verdict(self._sessions, user, since)
 
     def _users_info(self, user: str) -> Answer:
         """users.info within its tier: short waits are waited here, like the workspace budget's."""

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.engine import session_scope
 from bot.db.operations import BUNDLED, DROPPED, FAILED, PENDING, SENDING, SENT, OutboxEntry
+from bot.db.people import Person
 
 FINAL = (SENT, DROPPED, FAILED)
 _REASON_LENGTH = 255  # last_error's column width
@@ -146,5 +147,27 @@ def release(sessions: sessionmaker[Session], ids: list[int], worker_id: str, now
                 claimed_by=None,
                 claimed_until=case((OutboxEntry.status == SENDING, now), else_=None),
             )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def stored_verdict(sessions: sessionmaker[Session], user_id: str, since: datetime) -> tuple[bool, str | None]:
+    """(known, refusal) from the person's last Slack check, when it is newer than `since`."""
+    with sessions() as session:
+        row = session.execute(
+            select(Person.slack_checked_at, Person.slack_refusal).where(Person.slack_user_id == user_id)
+        ).first()
+    if row is None or row[0] is None or row[0] < since:
+        return False, None
+    return True, row[1]
+
+
+def store_verdict(sessions: sessionmaker[Session], user_id: str, refusal: str | None, now: datetime) -> None:
+    """Remember Slack's verdict on a recipient for the other deliverers (and the next days)."""
+    with session_scope(sessions) as session:
+        session.execute(
+            update(Person)
+            .where(Person.slack_user_id == user_id)
+            .values(slack_checked_at=now, slack_refusal=refusal)
             .execution_options(synchronize_session=False)
         )

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.app import Core
 from bot.clock import ManualClock
 from bot.db.engine import session_scope
 from bot.db.operations import DROPPED, SENT
+from bot.db.people import Person
 from bot.sandbox.slack.fake_slack import FakeSlack, SlackDirectory
 from bot.services.outbox import enqueue
 from bot.slack.outbox import Deliverer, compose_notice, new_delivery_client
@@ -126,3 +128,47 @@ def test_slack_refusing_the_recipient_drops_the_row_without_retrying(
     assert (row.status, row.last_error) == (DROPPED, f"recipient refused: {error}")
     clock.advance(timedelta(seconds=400))
     assert deliverer.deliver_due().claimed == 0
+
+
+def _subscriber(core: Core, user_id: str, checked_at: datetime, refusal: str | None = None) -> None:
+    """A person row as the bot keeps it: when Slack last vouched for them, and its verdict."""
+    with session_scope(core.sessions) as session:
+        session.add(
+            Person(
+                slack_user_id=user_id,
+                created_at=NOW,
+                updated_at=NOW,
+                slack_checked_at=checked_at,
+                slack_refusal=refusal,
+            )
+        )
+
+
+def test_a_recent_check_on_the_persons_row_spares_users_info(
+    core: Core, fake: FakeSlack, clock: ManualClock
+) -> None:
+    _subscriber(core, MEMBER, NOW - timedelta(days=2))  # used the bot two days ago
+    _subscriber(core, GUEST, NOW - timedelta(days=1), refusal="guest")  # seen as a guest yesterday
+    keys = enqueue_notices(core.sessions, [MEMBER, GUEST], NOW)
+
+    report = _deliverer(core, fake, clock, GateTime()).deliver_due()
+
+    assert (report.sent, report.dropped) == (1, 1)
+    assert fake.calls_to("users.info") == []  # a digest burst is not held to users.info's rate
+    assert rows(core.sessions)[keys[1]].last_error == "recipient refused: guest"
+
+
+def test_an_old_check_is_renewed_and_the_verdict_stored_for_the_next_days(
+    core: Core, fake: FakeSlack, directory: SlackDirectory, clock: ManualClock
+) -> None:
+    _subscriber(core, MEMBER, NOW - timedelta(days=8))  # past RECIPIENT_TRUST_SECONDS
+    directory.add_user(MEMBER, is_restricted=True)  # became a guest since
+    [key] = enqueue_notices(core.sessions, [MEMBER], NOW)
+
+    assert _deliverer(core, fake, clock, GateTime()).deliver_due().dropped == 1
+
+    assert len(fake.calls_to("users.info")) == 1
+    assert rows(core.sessions)[key].last_error == "recipient refused: guest"
+    with session_scope(core.sessions) as session:
+        person = session.scalars(select(Person).where(Person.slack_user_id == MEMBER)).one()
+        assert (person.slack_checked_at, person.slack_refusal) == (NOW, "guest")
