@@ -7,11 +7,12 @@ reads the conversation (`conversations.history` with `include_all_metadata`) and
 key is there, and only otherwise posts. 429 sets a "not before" for that method alone (Retry-After)
 and reschedules the row; 5xx, timeouts and dropped connections back off with jitter, up to
 `max_attempts`, then the row is failed with the reason. Pacing: bot/slack/outbox_pacing.py.
-With a `gate` (bot/slack/users.py), a DM goes only to a full member of the workspace: a person who has
-since become a guest, left for another workspace, or been deactivated has the row dropped with the
-reason (one paced `users.info` per person per gate TTL); so has a row Slack refuses for its recipient
-(`user_disabled`, `user_not_found`, `cannot_dm_bot`…).
-Calls and their outcomes: bot/slack/outbox_calls.py; rows: bot/slack/outbox_store.py.
+With a `gate`, a DM goes only to a full member of the workspace (bot/slack/outbox_recipients.py): a
+person who has since become a guest, left for another workspace, or been deactivated has the row
+dropped with the reason; so has a row Slack refuses for its recipient (`user_disabled`,
+`user_not_found`, `cannot_dm_bot`…).
+Calls and their outcomes: bot/slack/outbox_calls.py; rows: bot/slack/outbox_store.py; types, reports
+and the `notice` composer: bot/slack/outbox_types.py.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import random
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -33,11 +33,10 @@ from bot.clock import Clock
 from bot.db.operations import DROPPED, FAILED, PENDING, SENDING, SENT, OutboxEntry
 from bot.services.outbox import Drop
 from bot.slack import outbox_store as store
-from bot.slack.block_kit import section
-from bot.slack.limits import fit_message
-from bot.slack.mrkdwn import escape
 from bot.slack.outbox_calls import Answer, call_slack, new_delivery_client
 from bot.slack.outbox_pacing import POST_MESSAGE, WORKSPACE_MESSAGES_PER_MINUTE, Pacer
+from bot.slack.outbox_recipients import RECIPIENT_CHECK_SECONDS, RECIPIENT_REFUSED, RecipientCheck
+from bot.slack.outbox_types import EVENT_TYPE, Composer, DeliveryReport, Message, compose_notice
 from bot.slack.users import UserGate
 
 __all__ = [
@@ -54,48 +53,9 @@ __all__ = [
 
 log = logging.getLogger("bot.slack.outbox")
 
-Message = dict[str, Any]  # chat.postMessage arguments: text (the fallback) and blocks
-Composer = Callable[[Session, OutboxEntry], "Message | Drop"]
-EVENT_TYPE = "innersource_outbox"
 _POST_ARGUMENTS = ("text", "blocks", "attachments", "unfurl_links", "unfurl_media", "thread_ts")
 _HISTORY_PAGES = 3
 USERS_INFO = "users.info"
-# How long the deliverer trusts a recipient's users.info verdict: a person who became a guest or was
-# deactivated stops getting DMs within this time, at one users.info per person per period at most.
-RECIPIENT_CHECK_SECONDS = 3600.0
-# How long a verdict stored on the person's row is trusted (people.slack_checked_at): using the bot
-# refreshes it, so subscribers are rarely asked about, and a digest burst is not held to users.info's
-# ~100 a minute. Deactivated accounts are still caught at once by Slack's answer to the post.
-RECIPIENT_TRUST_SECONDS = 7 * 24 * 3600.0
-# Slack's answers that say the recipient cannot (or must not) get a DM: dropped, not failed or retried.
-RECIPIENT_REFUSED = frozenset({"user_disabled", "user_not_found", "user_not_visible", "cannot_dm_bot"})
-
-
-def compose_notice(session: Session, entry: OutboxEntry) -> Message:
-    """Kind `notice`: payload {"text": "..."}, shown as escaped plain words."""
-    text = escape(str(entry.payload.get("text") or "")).strip() or "…"
-    return fit_message({"text": text, "blocks": [section(text)]})
-
-
-@dataclass(frozen=True)
-class DeliveryReport:
-    """One pass: rows claimed, and what became of them."""
-
-    claimed: int = 0
-    sent: int = 0
-    dropped: int = 0
-    failed: int = 0
-    retried: int = 0  # 5xx/timeout/connection backed off, or a 429 waited
-    recovered: int = 0  # found already posted (key in the conversation): marked sent, not re-sent
-    deferred: int = 0  # pacing said later: rescheduled without a Slack call
-
-    def __add__(self, other: DeliveryReport) -> DeliveryReport:
-        return DeliveryReport(
-            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
-        )
-
-    def summary(self) -> str:
-        return " ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self))
 
 
 class Deliverer:
@@ -118,6 +78,7 @@ class Deliverer:
         rng: random.Random | None = None,
         gate: UserGate | None = None,
     ) -> None:
+        # `gate`: DMs go only to full members of the workspace (bot/slack/outbox_recipients.py).
         # claim_seconds must exceed the client's timeout: a claim outliving its post is what keeps a
         # second deliverer from "recovering" a message still in flight.
         self._sessions, self._client, self._composers, self._clock = sessions, client, composers, clock
@@ -126,7 +87,7 @@ class Deliverer:
         self._backoff, self._backoff_cap = backoff_seconds, backoff_cap_seconds
         self._history_limit = history_limit
         self._rng = rng or random.Random()
-        self._gate = gate
+        self._recipients = RecipientCheck(sessions, gate, clock) if gate is not None else None
         self.pacer = Pacer(clock, workspace_per_minute)
         self._stop = threading.Event()
 
@@ -173,36 +134,18 @@ class Deliverer:
         return self._send(row)
 
     def _screen(self, row: store.Claimed) -> str | None:
-        """None when the recipient may be sent to (or is a channel, or there is no gate); otherwise
+        """None when the recipient may be sent to (or is a channel, or there is no check); otherwise
         what became of the row: dropped (refused), or deferred/retried/failed (users.info did not answer)."""
-        gate, user = self._gate, row.recipient
-        if gate is None or user[:1] not in ("U", "W"):
+        if self._recipients is None:
             return None
-        known = gate.cached(user)
-        stored = (False, None) if known is not None else self._stored_verdict(user)
-        if known is not None:
-            refusal = known[0]
-        elif stored[0]:
-            refusal = stored[1]
-        else:
-            answer = self._users_info(user)
-            if answer.kind == "permanent" and answer.reason == "user_not_found":
-                refusal = gate.judge(user, None)
-            elif answer.kind != "ok":
-                return self._failed_call(row, USERS_INFO, answer, row.attempts)
-            else:
-                try:  # the first verdict asks auth.test for the home workspace
-                    refusal = gate.judge(user, answer.data.get("user") or {})
-                except Exception as error:
-                    return self._retry_or_fail(row, row.attempts + 1, f"users.info: {type(error).__name__}")
-            store.store_verdict(self._sessions, user, refusal, self._clock())
-        if refusal is None:
+        verdict = self._recipients.verdict(row.recipient, self._users_info)
+        if verdict.unanswered is not None:
+            return self._failed_call(row, USERS_INFO, verdict.unanswered, row.attempts)
+        if verdict.error is not None:
+            return self._retry_or_fail(row, row.attempts + 1, verdict.error)
+        if verdict.refusal is None:
             return None
-        return self._drop_refused(row, refusal)
-
-    def _stored_verdict(self, user: str) -> tuple[bool, str | None]:
-        since = self._clock() - timedelta(seconds=RECIPIENT_TRUST_SECONDS)
-        return store.stored_verdict(self._sessions, user, since)
+        return self._drop_refused(row, verdict.refusal)
 
     def _users_info(self, user: str) -> Answer:
         """users.info within its tier: short waits are waited here, like the workspace budget's."""
