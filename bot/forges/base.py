@@ -227,6 +227,13 @@ class Forge(Protocol):
         """
         ...
 
+    def username(self, user_id: str) -> str | None:
+        """The current username (GitHub login) of the account with this numeric id; None when there
+        is no such account. Webhooks ask it when a payload names a person only by id (GitLab's merge
+        request and issue hooks give `author_id`). Raises ForgeError when the forge cannot answer.
+        """
+        ...
+
     def comment_on_issue(self, full_name: str, number: int, body: str) -> None:
         """Comment on an issue (GitHub owner/name and number; GitLab path and iid), as the token's user.
 

@@ -133,6 +133,12 @@ class GitHubForge:
         email = reply.data.get("email") if reply.status == 200 and isinstance(reply.data, dict) else None
         return email.strip() if isinstance(email, str) and "@" in email else None
 
+    def username(self, user_id: str) -> str | None:
+        """The login of GET /user/{account_id}; None when no such account (404)."""
+        reply = self._http.get(f"{self._api}/user/{quote(user_id, safe='')}", allow=(404,))
+        login = reply.data.get("login") if reply.status == 200 and isinstance(reply.data, dict) else None
+        return login if isinstance(login, str) and login else None
+
     # -- listing -----------------------------------------------------------------------------------
     def list_repositories(self, namespace: str) -> Iterator[RepoSummary]:
         url: str | None = f"{self._api}/orgs/{quote(namespace, safe='')}/repos?type=all&per_page=100"

@@ -282,6 +282,17 @@ class GitLabForge:
         email = attributes.get("public_email")
         return email.strip() if isinstance(email, str) and "@" in email else None
 
+    def username(self, user_id: str) -> str | None:
+        """GET /users/:id; 404 (no such user, or blocked from this token's view) is None."""
+        with self._translated(f"reading user {user_id}"):
+            try:
+                name = self._gl.users.get(user_id).attributes.get("username")
+            except gitlab.GitlabGetError as exc:
+                if exc.response_code == 404:
+                    return None
+                raise
+        return name if isinstance(name, str) and name else None
+
     def comment_on_issue(self, full_name: str, number: int, body: str) -> None:
         """POST /projects/:id/issues/:iid/notes."""
         with self._translated(f"commenting on {full_name}#{number}"):

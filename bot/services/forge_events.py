@@ -2,23 +2,23 @@
 
 `ForgeEvents.handle` takes a `ForgeEvent` (forge_payloads.py) and the delivery's key. The order:
 refuse what is not ours (ignored events, repositories outside the configured organisations/groups)
-without touching the database; decide what to do, asking the forge API about any repository the
-catalog does not know (a payload never decides visibility) with no transaction open; then, in one
-transaction, record the delivery (insert-or-nothing: a redelivery finds its key and changes nothing)
-together with the catalog change. After the commit, `on_issue_changed(issue_id)` is called for each
-issue whose routing may have changed, so a new good-first-issue reaches its subscribers at once.
+without touching the database; decide what to do with no transaction open, asking the forge about
+any repository the catalog does not know (a payload never decides visibility) and for an author the
+payload names only by id (forge_authors.py, cached); then, in one transaction, record the delivery
+(insert-or-nothing: a redelivery changes nothing; webhook_deliveries.py, pruned by the crawl job),
+the catalog change, and the touched project's score and readiness (`store.rescore`, as the crawl).
+After the commit, `on_issue_changed(issue_id)` is called for each issue whose routing may have
+changed, so a new good-first-issue reaches its subscribers at once.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -27,9 +27,11 @@ from bot.catalog.listing import unlisted_reason
 from bot.config import Settings
 from bot.db.engine import session_scope
 from bot.db.models import Project
-from bot.db.operations import WebhookDelivery
 from bot.forges.base import Forge, ForgeError, Issue, RepoSummary
+from bot.services import webhook_deliveries as deliveries
+from bot.services.forge_authors import Usernames, needs_author, with_author
 from bot.services.forge_payloads import ForgeEvent, RepoRef
+from bot.services.webhook_deliveries import prune_deliveries as prune_deliveries
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ class EventSettings:
     include_private_topic: str
     github_orgs: tuple[str, ...]
     gitlab_groups: tuple[str, ...]
+    readiness_threshold: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EventSettings:
@@ -54,6 +57,7 @@ class EventSettings:
             include_private_topic=settings.include_private_topic,
             github_orgs=settings.github_orgs,
             gitlab_groups=settings.gitlab_groups,
+            readiness_threshold=settings.readiness_threshold,
         )
 
 
@@ -70,6 +74,7 @@ class Outcome:
 class _Change:
     detail: str
     issue_ids: tuple[int, ...] = ()
+    touched: Project | None = None  # its good-first-issues or listing changed: rescored in the transaction
 
 
 Mutation = Callable[[Session], _Change]
@@ -87,12 +92,14 @@ class ForgeEvents:
         settings: EventSettings,
         now: Callable[[], datetime],
         on_issue_changed: IssueChanged | None = None,
+        usernames: Usernames | None = None,  # one per process: the lookups it remembers
     ) -> None:
         self._sessions = sessions
         self._forges = dict(forges)
         self._settings = settings
         self._now = now
         self._on_issue_changed = on_issue_changed or no_routing
+        self._usernames = usernames or Usernames(now)
 
     def handle(self, event: ForgeEvent, delivery_key: str) -> Outcome:
         if event.ignored is not None:
@@ -121,6 +128,7 @@ class ForgeEvents:
         with session_scope(self._sessions) as session:
             project = _project(session, forge, repo.forge_id)
             known, listed = project is not None, project is not None and project.listed
+            numbers = [row.number for row in project.issues] if project is not None else []
         if event.repository_action is not None:
             return self._decide_repository(event.repository_action, forge, repo, known)
         if known and not listed:
@@ -133,17 +141,25 @@ class ForgeEvents:
             reason = self._unlisted(summary)
             if reason is not None:
                 return Outcome(202, "ignored", f"the repository is not listed ({reason})")
+        if needs_author(event, numbers, self._settings.good_first_issue_labels):
+            named = self._name_author(event, forge)
+            if isinstance(named, Outcome):
+                return named
+            event = named
 
         def mutate(session: Session) -> _Change:
             project = _project(session, forge, repo.forge_id)
+            created = project is None
             if project is None:
                 if summary is None:  # deleted by someone else meanwhile: nothing to attach it to
                     return _Change("the project is gone")
                 project = self._create(session, summary, namespace)
             if event.issue is not None:
-                return self._apply_issue(session, project, event.issue)
-            added = store.record_contributions(session, project, event.changes, event.reviews)
-            return _Change(f"{added} new ledger entries")
+                change = self._apply_issue(session, project, event.issue)
+            else:
+                added = store.record_contributions(session, project, event.changes, event.reviews)
+                change = _Change(f"{added} new ledger entries")
+            return replace(change, touched=project) if created else change  # a new listing: scored
 
         return mutate
 
@@ -166,6 +182,17 @@ class ForgeEvents:
         if not known and reason is not None:
             return Outcome(202, "ignored", f"the repository is not listed ({reason})")
         return lambda session: self._relist(session, forge, repo.forge_id, summary, reason)
+
+    def _name_author(self, event: ForgeEvent, forge: Forge) -> ForgeEvent | Outcome:
+        assert event.author_id is not None
+        try:
+            username = self._usernames.username(forge, event.author_id)
+        except ForgeError as exc:  # the forge redelivers on a 5xx
+            log.warning("event=webhook_user_lookup_failed forge=%s error=%s", forge.kind, exc)
+            return Outcome(503, "unavailable", "the forge could not be asked who the author is")
+        if username is None and event.changes:  # the ledger has no row without an author
+            return Outcome(202, "ignored", "merge author unknown; the next crawl records it")
+        return with_author(event, username or "")
 
     def _look_up(self, forge: Forge, repo: RepoRef) -> RepoSummary | None:
         summary = forge.repository(repo.full_name)
@@ -201,7 +228,7 @@ class ForgeEvents:
             return _Change("not a good-first-issue")
         session.flush()  # a new row needs its id for routing
         row = next(r for r in project.issues if r.number == issue.number)
-        return _Change(f"issue #{issue.number} is {row.state}", (row.id,))
+        return _Change(f"issue #{issue.number} is {row.state}", (row.id,), project)
 
     def _relist(
         self, session: Session, forge: Forge, forge_id: str, summary: RepoSummary | None, reason: str | None
@@ -214,7 +241,7 @@ class ForgeEvents:
             assert namespace is not None  # _unlisted said it is in a configured namespace
             project = self._create(session, summary, namespace)
             session.flush()
-            return _Change("the project is listed")
+            return _Change("the project is listed", touched=project)
         if summary is not None:
             store.apply_summary(project, summary)
         was_listed = project.listed
@@ -222,14 +249,12 @@ class ForgeEvents:
         if reason is None and not was_listed:
             project.details_complete = False  # unlisted a while: the next crawl re-reads it whole
         if was_listed == project.listed:
-            return _Change(
-                "the project is listed" if reason is None else f"the project stays unlisted ({reason})"
-            )
+            detail = "the project is listed" if reason is None else f"the project stays unlisted ({reason})"
+            return _Change(detail, touched=project)
         # Its open issues become routable (or must stop being routed): let routing look again.
         open_ids = tuple(r.id for r in project.issues if r.state == "open")
-        return _Change(
-            "the project is listed" if reason is None else f"the project is unlisted ({reason})", open_ids
-        )
+        detail = "the project is listed" if reason is None else f"the project is unlisted ({reason})"
+        return _Change(detail, open_ids, project)
 
     def _rename(self, session: Session, forge: Forge, repo: RepoRef) -> _Change:
         project = _project(session, forge, repo.forge_id)
@@ -242,17 +267,18 @@ class ForgeEvents:
     # -- the transaction ---------------------------------------------------------------------------
     def _seen(self, key: str) -> bool:
         with session_scope(self._sessions) as session:
-            return session.get(WebhookDelivery, key) is not None
+            return deliveries.seen(session, key)
 
     def _commit(self, key: str, event_name: str, mutate: Mutation) -> Outcome:
         for attempt in (1, 2):
             try:
                 with session_scope(self._sessions) as session:
-                    if not _record_delivery(session, key, event_name, self._now()):
+                    if not deliveries.record(session, key, event_name, self._now()):
                         return Outcome(200, "duplicate", "this delivery was already processed")
                     change = mutate(session)
-                    outcome = update(WebhookDelivery).where(WebhookDelivery.key == key)
-                    session.execute(outcome.values(outcome=change.detail[:500]))
+                    if change.touched is not None and change.touched.listed:  # as the crawl: listed only
+                        store.rescore(change.touched, self._settings.readiness_threshold, self._now())
+                    deliveries.note_outcome(session, key, change.detail)
                 break
             except IntegrityError:
                 # A crawl or a concurrent delivery added the same project or ledger row first; the
@@ -278,13 +304,3 @@ def _project(session: Session, forge: Forge, forge_id: str) -> Project | None:
     query = select(Project).where(Project.forge == forge.kind, Project.host == forge.host)
     query = query.where(Project.forge_id == forge_id).options(selectinload(Project.issues))
     return session.scalars(query).one_or_none()
-
-
-def _record_delivery(session: Session, key: str, event_name: str, now: datetime) -> bool:
-    """Insert-or-nothing on the delivery key. False when another transaction already has it: on
-    PostgreSQL a concurrent insert of the same key waits for the first to commit, then does nothing."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(WebhookDelivery).values(key=key, event=event_name[:64], received_at=now, outcome="")
-    returning = statement.on_conflict_do_nothing(index_elements=["key"]).returning(WebhookDelivery.key)
-    # RETURNING, not rowcount: an ORM-enabled INSERT … ON CONFLICT reports rowcount -1 on psycopg.
-    return session.execute(returning).first() is not None

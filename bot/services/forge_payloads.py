@@ -2,9 +2,10 @@
 
 The shapes follow the forges' published examples (octokit/webhooks, GitLab's webhook_events docs).
 GitHub's payload objects are REST objects, so `github_records` maps them as the crawl does; GitLab's
-hook objects differ from its REST objects (`url` not `web_url`, labels as objects, no author on an
-issue or merge request), so they are mapped here. Nothing in a payload decides a repository's
-visibility: the service looks the repository up through the forge API (`Forge.repository`).
+hook objects differ from its REST objects (`url` not `web_url`, labels as objects, an issue's or
+merge request's author only as `author_id`), so they are mapped here; an author known only by id is
+left for the service to name (`ForgeEvent.author_id`, `Forge.username`). Nothing in a payload decides
+a repository's visibility: the service looks the repository up through the forge API (`Forge.repository`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class ForgeEvent:
     reviews: tuple[Review, ...] = ()
     repository_action: str | None = None  # GitHub `repository` events: created, archived, renamed…
     ignored: str | None = None  # why there is nothing to apply (ping, an event we do not use)
+    # The author of `issue` or `changes[0]` when the payload gives only their user id (GitLab): the
+    # service asks the forge for the username (`Forge.username`) before applying; until then "".
+    author_id: str | None = None
 
 
 # -- GitHub ----------------------------------------------------------------------------------------
@@ -130,12 +134,15 @@ def _gitlab(event: str, action: str, name: str, payload: JSON) -> ForgeEvent:
     if event != "Merge Request Hook":
         if str(attributes.get("type") or "Issue") != "Issue":  # incidents, tasks and other work items
             return ForgeEvent("gitlab", name, repo, ignored="only issues are used, not other work items")
-        return ForgeEvent("gitlab", name, repo, issue=_gitlab_issue(payload, attributes, repo, user))
+        issue = _gitlab_issue(payload, attributes, repo, user)
+        return ForgeEvent("gitlab", name, repo, issue=issue, author_id=_author_id(attributes, issue.author))
     if action == "merge":
-        change = _gitlab_merged(attributes, repo, user)
-        if change is None:
+        if attributes.get("author_id") is None:
             return ForgeEvent("gitlab", name, repo, ignored="merge author unknown; the next crawl records it")
-        return ForgeEvent("gitlab", name, repo, changes=(change,))
+        change = _gitlab_merged(attributes, repo, user)
+        return ForgeEvent(
+            "gitlab", name, repo, changes=(change,), author_id=_author_id(attributes, change.author)
+        )
     if action in ("approval", "approved"):  # one approver added / the last required one: same key
         return ForgeEvent("gitlab", name, repo, reviews=(_gitlab_approval(attributes, repo, user),))
     return ForgeEvent("gitlab", name, repo, ignored="only merges and approvals are recorded")
@@ -166,12 +173,17 @@ def _gitlab_issue(payload: JSON, attributes: JSON, repo: RepoRef, user: JSON) ->
     )
 
 
-def _gitlab_merged(attributes: JSON, repo: RepoRef, user: JSON) -> MergedChange | None:
-    """A merge hook names who merged (`user`) and only the author's id: the ledger needs the
-    author's username, known here only when the author merged it themselves."""
-    if user.get("id") is None or user.get("id") != attributes.get("author_id"):
-        return None
-    username = str(user.get("username") or "")
+def _author_id(attributes: JSON, author: str) -> str | None:
+    """The author's id when the payload does not name them (the service asks the forge), else None."""
+    author_id = attributes.get("author_id")
+    return None if author or author_id is None else str(author_id)
+
+
+def _gitlab_merged(attributes: JSON, repo: RepoRef, user: JSON) -> MergedChange:
+    """A merge hook names who merged (`user`) and only the author's id: the author's username is
+    known here only when the author merged it themselves, else "" (see `ForgeEvent.author_id`)."""
+    by_author = user.get("id") is not None and user.get("id") == attributes.get("author_id")
+    username = str(user.get("username") or "") if by_author else ""
     merged_at = attributes.get("merged_at") or attributes.get("updated_at") or attributes["created_at"]
     return MergedChange(
         forge_id=str(attributes["id"]),  # the MR's global id, as the crawl keys it
@@ -180,7 +192,7 @@ def _gitlab_merged(attributes: JSON, repo: RepoRef, user: JSON) -> MergedChange 
         title=str(attributes.get("title") or ""),
         url=str(attributes.get("url") or ""),
         author=username,
-        author_is_bot=user.get("bot") is True or is_bot_login(username),
+        author_is_bot=by_author and (user.get("bot") is True or is_bot_login(username)),
         created_at=parse_gitlab_time(attributes["created_at"]),
         merged_at=parse_gitlab_time(merged_at),
     )

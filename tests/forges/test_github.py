@@ -635,3 +635,14 @@ def test_changed_issues_split_the_window_above_the_search_cap(acme: World, forge
 
     assert len(found) == 1200 and len({i.forge_id for i in found}) == 1200
     assert len(paths(acme, "/search/issues")) > 12  # split into windows under 1,000 each
+
+
+# -- users ----------------------------------------------------------------------------------------
+def test_username_of_an_account_id(acme: World, forge: GitHubForge) -> None:
+    octo = acme.add_user("Octo-Cat", "Octo Cat")
+    assert forge.username(str(octo.id)) == "Octo-Cat"  # GET /user/{account_id}
+    assert forge.username("424242") is None
+    assert [r.path for r in acme.requests("github")] == [f"/user/{octo.id}", "/user/424242"]
+    acme.inject(Fault("github", "/user/", 401, body='{"message": "Bad credentials"}'))
+    with pytest.raises(ForgeError):
+        forge.username(str(octo.id))

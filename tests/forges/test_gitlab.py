@@ -581,3 +581,15 @@ def test_malformed_listing_answer_is_an_incomplete_listing(world: World, forge: 
     world.inject(Fault(forge="gitlab", path_contains="/projects", status=200, body='[{"id": 1}]'))
     with pytest.raises(ListingIncomplete, match="unexpected answer"):
         list(forge.list_repositories("platform"))
+
+
+# -- users ----------------------------------------------------------------------------------------
+def test_username_of_a_user_id(world: World, forge: GitLabForge, sleeps: Sleeps) -> None:
+    marta = world.add_user("marta.k", "Marta K")
+    assert forge.username(str(marta.id)) == "marta.k"
+    assert forge.username("424242") is None  # 404: no such user
+    assert paths(world) == [f"/users/{marta.id}", "/users/424242"]
+    world.inject(Fault(forge="gitlab", path_contains="/users/", status=502, times=50))
+    with pytest.raises(ForgeError, match="reading user"):
+        forge.username(str(marta.id))
+    assert sleeps  # retried before giving up

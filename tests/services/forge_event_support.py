@@ -90,6 +90,21 @@ class Catalog:
             assert found is not None
             return found
 
+    def author(self, repo: FakeRepo, number: int) -> str:
+        """The author recorded on a good-first-issue row."""
+        with session_scope(self.core.sessions) as session:
+            found = session.scalar(
+                select(GoodFirstIssue.author)
+                .join(Project)
+                .where(Project.forge_id == str(repo.id), GoodFirstIssue.number == number)
+            )
+            assert found is not None
+            return found
+
+    def user_lookups(self, user_id: int) -> int:
+        """GET /users/:id requests the fake GitLab served: the webhook's username look-ups."""
+        return sum(1 for r in self.world.requests("gitlab") if r.path.split("?")[0] == f"/users/{user_id}")
+
     def count(self, model: type[Any]) -> int:
         with session_scope(self.core.sessions) as session:
             return int(session.scalar(select(func.count()).select_from(model)) or 0)

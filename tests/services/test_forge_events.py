@@ -4,15 +4,17 @@ and unknown repositories (looked up through the fake forge's API, never trusted 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.db.engine import session_scope
 from bot.db.models import GoodFirstIssue, Project
+from bot.db.operations import WebhookDelivery
 from bot.sandbox.forge.world import Fault
-from bot.services.forge_events import ForgeEvents, Outcome
+from bot.services.forge_events import ForgeEvents, Outcome, prune_deliveries
 from bot.services.forge_payloads import github_event, gitlab_event
 from tests.conftest import NOW
 from tests.services.forge_event_support import (
@@ -317,11 +319,79 @@ def test_gitlab_merge_and_approval_go_to_the_ledger(catalog: Catalog, events: Fo
     assert {("merged_change", "root", 300), ("review", "root", 300)} <= set(catalog.ledger())
 
 
-def test_a_gitlab_merge_by_someone_else_is_left_to_the_crawl(catalog: Catalog, events: ForgeEvents) -> None:
+def test_gitlab_merge_by_the_author_needs_no_look_up(catalog: Catalog, events: ForgeEvents) -> None:
     repo = catalog.repo("platform/ci-cd/pipeline-templates")
+    merged = gitlab_payload("merge_request", repo, action="merge", author_id=1, iid=301, id=9301)
+    assert gitlab(events, "Merge Request Hook", merged).detail == "1 new ledger entries"
+    assert catalog.world.requests("gitlab", "/users") == []  # `user` (root, id 1) is the author
+
+
+def test_gitlab_merge_by_someone_else_names_the_author_through_the_forge_once(
+    catalog: Catalog, events: ForgeEvents
+) -> None:
+    repo = catalog.repo("platform/ci-cd/pipeline-templates")
+    dmitri = catalog.world.users["dmitri"]
+    for iid in (302, 303):  # merged by root (the example's `user`), written by dmitri
+        merged = gitlab_payload("merge_request", repo, action="merge", author_id=dmitri.id, iid=iid, id=iid)
+        assert gitlab(events, "Merge Request Hook", merged).detail == "1 new ledger entries"
+    assert {("merged_change", "dmitri", 302), ("merged_change", "dmitri", 303)} <= set(catalog.ledger())
+    assert catalog.user_lookups(dmitri.id) == 1  # the second merge is answered from the cache
+
+
+def test_a_gitlab_merge_author_the_forge_does_not_know_is_left_to_the_crawl(
+    catalog: Catalog, events: ForgeEvents
+) -> None:
+    repo = catalog.repo("platform/ci-cd/pipeline-templates")
+    before = catalog.totals()
     merged = gitlab_payload("merge_request", repo, action="merge", state="merged")  # author 51, merged by 1
     outcome = gitlab(events, "Merge Request Hook", merged)
     assert (outcome.status, outcome.detail) == (202, "merge author unknown; the next crawl records it")
+    assert catalog.user_lookups(51) == 1
+    assert catalog.totals() == before
+
+
+def test_a_failed_author_look_up_answers_503_stores_nothing_and_is_not_cached(
+    catalog: Catalog, events: ForgeEvents
+) -> None:
+    repo = catalog.repo("platform/ci-cd/pipeline-templates")
+    elena = catalog.world.users["elena"]
+    catalog.world.inject(Fault("gitlab", f"/users/{elena.id}", 429, headers={"Retry-After": "3600"}))
+    merged = gitlab_payload("merge_request", repo, action="merge", author_id=elena.id, iid=304, id=9304)
+    before = catalog.totals()
+    outcome = gitlab(events, "Merge Request Hook", merged, delivery="retried")
+    assert (outcome.status, outcome.result) == (503, "unavailable")
+    assert outcome.detail == "the forge could not be asked who the author is"
+    assert catalog.totals() == before  # not even the delivery key: GitLab's retry is processed
+    assert gitlab(events, "Merge Request Hook", merged, delivery="retried").result == "applied"
+    assert ("merged_change", "elena", 304) in catalog.ledger()
+    assert catalog.user_lookups(elena.id) == 2
+
+
+def test_a_gitlab_issue_first_seen_on_update_gets_its_author_from_the_forge(
+    catalog: Catalog, events: ForgeEvents
+) -> None:
+    repo = catalog.repo("platform/ci-cd/pipeline-templates")
+    elena = catalog.world.users["elena"]
+
+    def update(iid: int, author_id: int, labels: list[str]) -> Outcome:
+        payload = gitlab_issue(repo, iid=iid, labels=labels, action="update", author_id=author_id)
+        return gitlab(events, "Issue Hook", payload)
+
+    assert update(50, elena.id, ["bug"]).detail == "not a good-first-issue"
+    assert catalog.user_lookups(elena.id) == 0  # nothing would be stored: nobody is asked
+    assert update(50, elena.id, [GFI]).detail == "issue #50 is open"  # labelled later: a new row
+    assert update(51, elena.id, [GFI]).status == 200
+    assert (catalog.author(repo, 50), catalog.author(repo, 51)) == ("elena", "elena")
+    assert catalog.user_lookups(elena.id) == 1  # then the cache
+    catalog.world.clear_log()
+    assert update(50, elena.id, ["bug", GFI]).status == 200  # the row exists: its author is kept
+    assert update(52, 51, [GFI]).status == 200  # no such user: the row has no author, as before
+    assert catalog.author(repo, 52) == ""
+    assert [r.path for r in catalog.world.requests()] == ["/users/51"]
+    opened = gitlab_issue(repo, iid=53, labels=[GFI], author_id=elena.id)  # "open": the acting user
+    assert gitlab(events, "Issue Hook", opened).status == 200
+    assert catalog.author(repo, 53) == "root"
+    assert len(catalog.world.requests()) == 1
 
 
 def test_gitlab_note_hook_is_accepted_and_stores_nothing(catalog: Catalog, events: ForgeEvents) -> None:
@@ -341,3 +411,75 @@ def test_rows_stay_consistent(catalog: Catalog, events: ForgeEvents) -> None:
     with session_scope(catalog.core.sessions) as session:
         assert len(session.query(Project).filter(Project.forge_id == str(repo.id)).all()) == 1
     assert [number for number, _, _ in catalog.issues(repo)] == [1, 2]
+
+
+# -- readiness, rescored in the same transaction ---------------------------------------------------
+def test_good_first_issues_labelled_follows_webhooks_without_a_crawl(
+    catalog: Catalog, events: ForgeEvents
+) -> None:
+    repo = catalog.repo("platform/ci-cd/pipeline-templates")  # good-first-issues 1 and 2, both open
+
+    def labelled_item() -> bool:
+        project = catalog.project(repo.id)
+        assert project is not None and project.ready
+        return bool(project.readiness["good_first_issues"])
+
+    assert labelled_item()
+    for iid in (1, 2):
+        closed = gitlab_issue(repo, iid=iid, labels=[GFI], state="closed", action="close")
+        closed["object_attributes"]["updated_at"] = (NOW + timedelta(minutes=iid)).isoformat()
+        assert gitlab(events, "Issue Hook", closed).detail == f"issue #{iid} is closed"
+    assert not labelled_item()
+    taken = gitlab_issue(repo, iid=60, labels=[GFI])  # the example's issue is assigned: not offered
+    assert gitlab(events, "Issue Hook", taken).status == 200
+    assert not labelled_item()
+    unassigned = gitlab_issue(repo, iid=61, labels=[GFI])
+    unassigned["assignees"] = []
+    assert gitlab(events, "Issue Hook", unassigned).status == 200
+    assert labelled_item()
+    assert catalog.world.requests() == []  # rescoring asks the forge nothing
+
+
+def test_a_project_that_becomes_ready_by_webhook_is_marked_as_the_crawl_would(database_url: str) -> None:
+    with webhook_catalog(database_url, readiness_threshold=400) as catalog:
+        repo = catalog.repo("acme/pricing-engine")  # documented, but its activity score is under 400
+        project = catalog.project(repo.id)
+        assert project is not None and not project.ready and project.first_ready_at is None
+        repo.forks += 100  # popular since: the listing's counts raise the score
+        payload = github_payload("repository.privatized", repo, action="edited")
+        outcome = github(catalog.events(), "repository", payload)
+        assert outcome.detail == "the project is listed"
+        project = catalog.project(repo.id)
+        assert project is not None and project.ready and project.activity_score >= 400
+        assert project.first_ready_at is not None and project.first_ready_at.replace(tzinfo=UTC) == NOW
+
+
+def test_a_project_listed_by_webhook_is_scored_at_once(catalog: Catalog, events: ForgeEvents) -> None:
+    repo = catalog.world.new_repo("github", "acme", "scored", description="Listed by webhook")
+    payload = github_issue("issues.opened", repo, number=1, labels=[GFI], assignees=[], assignee=None)
+    github(events, "issues", payload)
+    project = catalog.project(repo.id)
+    assert project is not None and project.listed
+    assert project.readiness["description"] and project.readiness["good_first_issues"]
+    assert not project.ready  # README, CONTRIBUTING and maintainers wait for the crawl's detail read
+
+
+# -- pruning delivery keys -------------------------------------------------------------------------
+def test_delivery_keys_older_than_30_days_are_pruned(catalog: Catalog) -> None:
+    with session_scope(catalog.core.sessions) as session:
+        for days in (400, 31, 30, 1, 0):
+            received = NOW - timedelta(days=days)
+            session.add(WebhookDelivery(key=f"gitlab:{days}", event="issue", received_at=received))
+    assert prune_deliveries(catalog.core.sessions, NOW) == 2
+    with session_scope(catalog.core.sessions) as session:
+        assert sorted(session.scalars(select(WebhookDelivery.key))) == ["gitlab:0", "gitlab:1", "gitlab:30"]
+    assert prune_deliveries(catalog.core.sessions, NOW) == 0
+    assert prune_deliveries(catalog.core.sessions, NOW, keep_days=1) == 1
+
+
+def test_a_redelivery_after_pruning_is_applied_again(catalog: Catalog, events: ForgeEvents) -> None:
+    repo = catalog.repo("acme/aurora-design-system")
+    payload = github_issue("issues.labeled", repo, number=94, labels=[GFI])
+    assert github(events, "issues", payload, delivery="old").result == "applied"
+    assert prune_deliveries(catalog.core.sessions, NOW + timedelta(days=31)) == 1
+    assert github(events, "issues", payload, delivery="old").result == "applied"

@@ -17,6 +17,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.app import build_discovery, build_http_server, build_slack_app
+from bot.sandbox.forge.world import Fault
 from bot.sandbox.slack.fake_slack import FakeSlack
 from bot.web import HttpServer, Metrics, build_web_app
 from bot.web.webhooks import github_signature, github_webhook_app, webhook_routes
@@ -26,6 +27,7 @@ from tests.services.forge_event_support import (
     Catalog,
     github_issue,
     gitlab_issue,
+    gitlab_payload,
     webhook_catalog,
 )
 
@@ -154,6 +156,41 @@ def test_gitlab_duplicates_by_event_uuid_or_idempotency_key(
     headers = {"X-Gitlab-Event": "Issue Hook", "X-Gitlab-Token": GITLAB_SECRET, header: "b1f3-retry"}
     answers = [post(server, "/webhooks/gitlab", body, headers)[1]["status"] for _ in range(2)]
     assert answers == ["applied", "duplicate"]
+
+
+def test_a_gitlab_merge_by_someone_else_reaches_the_ledger_with_one_look_up(
+    catalog: Catalog, server: HttpServer
+) -> None:
+    repo, dmitri = catalog.repo("platform/ci-cd/pipeline-templates"), catalog.world.users["dmitri"]
+    answers = []
+    for iid in (310, 311):  # two merge requests by dmitri, merged by root (the example's `user`)
+        payload = gitlab_payload("merge_request", repo, action="merge", author_id=dmitri.id, iid=iid, id=iid)
+        body = json.dumps(payload).encode()
+        headers = {"X-Gitlab-Event": "Merge Request Hook", "X-Gitlab-Token": GITLAB_SECRET}
+        answers.append(
+            post(server, "/webhooks/gitlab", body, {**headers, "X-Gitlab-Event-UUID": f"mr-{iid}"})
+        )
+    assert answers == [(200, {"status": "applied", "detail": "1 new ledger entries"})] * 2
+    assert {("merged_change", "dmitri", 310), ("merged_change", "dmitri", 311)} <= set(catalog.ledger())
+    assert catalog.user_lookups(dmitri.id) == 1  # the server process remembers the answer
+
+
+def test_a_gitlab_author_look_up_that_fails_is_answered_503_for_gitlab_to_retry(
+    catalog: Catalog, server: HttpServer
+) -> None:
+    repo, farah = catalog.repo("platform/ci-cd/pipeline-templates"), catalog.world.users["farah"]
+    catalog.world.inject(Fault("gitlab", f"/users/{farah.id}", 401, body='{"message": "401 Unauthorized"}'))
+    body = json.dumps(gitlab_issue(repo, iid=62, labels=[GFI], action="update", author_id=farah.id)).encode()
+    headers = {"X-Gitlab-Event": "Issue Hook", "X-Gitlab-Token": GITLAB_SECRET, "Idempotency-Key": "k-62"}
+    before = catalog.totals()
+    status, answer = post(server, "/webhooks/gitlab", body, headers)
+    assert (status, answer["status"]) == (503, "unavailable")
+    assert catalog.totals() == before
+    assert post(server, "/webhooks/gitlab", body, headers) == (
+        200,
+        {"status": "applied", "detail": "issue #62 is open"},
+    )
+    assert catalog.author(repo, 62) == "farah"
 
 
 def test_ping_unknown_events_and_malformed_bodies(catalog: Catalog, server: HttpServer) -> None:

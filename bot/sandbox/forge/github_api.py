@@ -66,6 +66,7 @@ _REPO_ROUTES: list[tuple[re.Pattern[str], Callable[[World, FakeRepo, Request, di
 ]
 _ORG_REPOS = re.compile(r"/orgs/(?P<org>[^/]+)/repos$")
 _USER = re.compile(r"/users/(?P<login>[^/]+)$")
+_USER_BY_ID = re.compile(r"/user/(?P<id>\d+)$")
 
 
 def _user(world: World, request: Request, login: str) -> Response:
@@ -75,6 +76,12 @@ def _user(world: World, request: Request, login: str) -> Response:
         return endpoints.not_found()
     return Response(200, {**shapes.user_json(world, user.login, request.base_url), "name": user.name,
                           "email": user.email})  # fmt: skip
+
+
+def _user_by_id(world: World, request: Request, user_id: str) -> Response:
+    """GET /user/{account_id}: the same public profile, found by the account's id."""
+    user = next((u for u in world.users.values() if str(u.id) == user_id), None)
+    return _user(world, request, user.login) if user is not None else endpoints.not_found()
 
 
 def _find_repo(world: World, owner: str, name: str) -> FakeRepo | None:
@@ -114,6 +121,8 @@ def _route(world: World, request: Request) -> Response:
         return endpoints.org_repos(world, request, unquote(match["org"]))
     if match := _USER.match(request.path):
         return _user(world, request, unquote(match["login"]))
+    if match := _USER_BY_ID.match(request.path):
+        return _user_by_id(world, request, match["id"])
     for pattern, endpoint in _REPO_ROUTES:
         if match := pattern.match(request.path):
             repo = _find_repo(world, unquote(match["owner"]), unquote(match["repo"]))
