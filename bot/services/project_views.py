@@ -13,6 +13,8 @@ from bot.catalog.score import activity_label
 from bot.catalog.search_catalog import SEARCH_COLUMNS
 from bot.catalog.search_text import terms
 from bot.db.models import GoodFirstIssue, Project
+from bot.db.people import Identity
+from bot.db.people import Person as SlackPerson
 from bot.services.results import ChecklistItem, IssueLink, Person, ProjectCard, ProjectSummary, ScorePart
 
 CARD_ISSUES = 3  # good-first-issues a detail card lists
@@ -107,7 +109,7 @@ def card_of(session: Session, project: Project) -> ProjectCard:
         summary=summary_of({c.key: getattr(project, c.key) for c in SEARCH_COLUMNS}, len(unassigned)),
         title=_text(innersource.get("title")) or None,
         motivation=_text(innersource.get("motivation")) or None,
-        maintainers=tuple(Person(login) for login in distinct_people(project.maintainers or ())),
+        maintainers=people_of(session, project, distinct_people(project.maintainers or ())),
         trusted_committers=(),  # contributor progression (a later issue) fills this in
         skills=tuple(str(s) for s in skills) if isinstance(skills, list) else (),
         checklist=tuple(
@@ -123,6 +125,27 @@ def card_of(session: Session, project: Project) -> ProjectCard:
         stars=project.stars,
         forks=project.forks,
     )
+
+
+def people_of(session: Session, project: Project, logins: Sequence[str]) -> tuple[Person, ...]:
+    """The project's people as forge logins, with the Slack user of each one whose account is tied to
+    Slack by a matching e-mail (a verified identity): the card mentions them. Self-declared `link`s
+    are not trusted to speak for a project."""
+    keys = {login.lstrip("@").casefold(): login for login in logins if "@" not in login[1:]}
+    linked: dict[str, str] = {}
+    if keys:
+        rows = session.execute(
+            select(Identity.login_key, SlackPerson.slack_user_id)
+            .join(SlackPerson, SlackPerson.id == Identity.person_id)
+            .where(
+                Identity.forge == project.forge,
+                Identity.host == project.host,
+                Identity.verified.is_(True),
+                Identity.login_key.in_(list(keys)),
+            )
+        )
+        linked = {key: user for key, user in rows}
+    return tuple(Person(login, linked.get(login.lstrip("@").casefold())) for login in logins)
 
 
 def distinct_people(names: Iterable[object]) -> list[str]:
