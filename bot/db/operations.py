@@ -38,7 +38,10 @@ class OutboxEntry(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_status_due", "status", "due_at"),
-        Index("ix_outbox_person_kind", "person_id", "kind", "created_at"),
+        # Routing's "already sent to whom" reads the recent gfi rows of every pass: without this it
+        # would scan the whole (ever-growing) outbox each minute. A person's undelivered rows are
+        # found through the status index (few rows are held or pending at any time).
+        Index("ix_outbox_kind_created", "kind", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
