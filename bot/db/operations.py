@@ -38,10 +38,10 @@ class OutboxEntry(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_status_due", "status", "due_at"),
-        # Routing's "already sent to whom" reads the recent gfi rows of every pass: without this it
-        # would scan the whole (ever-growing) outbox each minute. A person's undelivered rows are
-        # found through the status index (few rows are held or pending at any time).
-        Index("ix_outbox_kind_created", "kind", "created_at"),
+        # Routing's "already sent to whom" and *Claim*'s "drop the others" look rows up by issue, of
+        # any age, without scanning the ever-growing outbox. A person's undelivered rows are found
+        # through the status index (few rows are held or pending at any time).
+        Index("ix_outbox_issue", "issue_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -61,6 +61,9 @@ class OutboxEntry(Base):
     channel_id: Mapped[str | None] = mapped_column(String(32))  # where it was posted (a DM's D… id)
     message_ts: Mapped[str | None] = mapped_column(String(32))
     bundle_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"), index=True)
+    # The good-first-issue a `gfi` row is about (also in its key and payload), for look-ups by issue. No
+    # foreign key: the row must outlive nothing and cost routing's bulk inserts no trigger per row.
+    issue_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class WebhookDelivery(Base):

@@ -202,8 +202,8 @@ def _drop_others(session: Session, issue_id: int, person_id: int) -> None:
     session.execute(
         update(OutboxEntry)
         .where(
+            OutboxEntry.issue_id == issue_id,
             OutboxEntry.kind == "gfi",
-            OutboxEntry.key.like(f"gfi:{issue_id}:%"),
             OutboxEntry.status.in_((HELD, PENDING)),
             OutboxEntry.person_id != person_id,
         )

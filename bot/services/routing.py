@@ -116,7 +116,7 @@ class Router:
             return len(candidates), 0, 0, 0, 0
         mutes = _mutes(session, readers, {c.project_id for c in candidates})
         authors = _authors(session, candidates)
-        already = _already_routed(session, now - self._window - timedelta(days=1), candidates)
+        already = _already_routed(session, candidates)
         queued = _queued(session, readers)
         sent_today = _delivered_today(session, readers, now)
         rows: list[GfiRow] = []
@@ -209,20 +209,18 @@ def _authors(session: Session, candidates: list[Candidate]) -> dict[int, int]:
     return found
 
 
-def _already_routed(session: Session, since: datetime, candidates: list[Candidate]) -> set[tuple[int, int]]:
-    """(person, issue) pairs recently routed: skipped before the insert so they do not use up room.
-    Older pairs are caught by the unique key; they only cost a row of room for one pass."""
-    ids = {c.id for c in candidates}
-    rows = session.execute(
-        select(OutboxEntry.person_id, OutboxEntry.key).where(
-            OutboxEntry.kind == GFI, OutboxEntry.created_at >= since
-        )
-    )
+def _already_routed(session: Session, candidates: list[Candidate]) -> set[tuple[int, int]]:
+    """(person, issue) pairs routed at any time: skipped before the insert so they never take a pick
+    (the unique key would refuse them anyway, but a refused pick is a pass's room wasted, every pass)."""
+    ids = sorted({c.id for c in candidates})
     pairs: set[tuple[int, int]] = set()
-    for person_id, key in rows:
-        issue_id = issue_of_key(key)
-        if person_id is not None and issue_id in ids:
-            pairs.add((person_id, issue_id))
+    for start in range(0, len(ids), 5_000):
+        rows = session.execute(
+            select(OutboxEntry.person_id, OutboxEntry.issue_id).where(
+                OutboxEntry.issue_id.in_(ids[start : start + 5_000]), OutboxEntry.kind == GFI
+            )
+        )
+        pairs.update((p, i) for p, i in rows if p is not None and i is not None)
     return pairs
 
 
@@ -258,8 +256,3 @@ def _delivered_today(session: Session, readers: dict[int, Reader], now: datetime
 
 def gfi_key(issue_id: int, slack_user_id: str) -> str:
     return f"{GFI}:{issue_id}:{slack_user_id}"
-
-
-def issue_of_key(key: str) -> int | None:
-    parts = key.split(":", 2)
-    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None

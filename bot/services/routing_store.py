@@ -27,11 +27,11 @@ CHUNK = 20_000
 
 # One gfi row: key, recipient, person id, issue id, project id, why, status.
 _GFI_SQLITE = """
-INSERT INTO outbox (key, kind, recipient, person_id, payload, status, created_at, due_at, attempts)
+INSERT INTO outbox (key, kind, recipient, person_id, payload, status, created_at, due_at, attempts, issue_id)
 SELECT json_extract(value, '$[0]'), :kind, json_extract(value, '$[1]'), json_extract(value, '$[2]'),
        json_object('issue', json_extract(value, '$[3]'), 'project', json_extract(value, '$[4]'),
                    'why', json_extract(value, '$[5]')),
-       json_extract(value, '$[6]'), :now, :now, 0
+       json_extract(value, '$[6]'), :now, :now, 0, json_extract(value, '$[3]')
 FROM json_each(:rows) WHERE true
 ON CONFLICT (key) DO NOTHING
 RETURNING status, 1
@@ -39,9 +39,10 @@ RETURNING status, 1
 # PostgreSQL counts what it created in the statement itself: two rows back instead of tens of thousands.
 _GFI_POSTGRESQL = """
 WITH created AS (
-    INSERT INTO outbox (key, kind, recipient, person_id, payload, status, created_at, due_at, attempts)
+    INSERT INTO outbox (key, kind, recipient, person_id, payload, status, created_at, due_at, attempts,
+                        issue_id)
     SELECT r.k, :kind, r.r, r.p, json_build_object('issue', r.i, 'project', r.j, 'why', r.w), r.s, :now,
-           :now, 0
+           :now, 0, r.i
     FROM json_to_recordset(CAST(:rows AS json))
          AS r(k text, r text, p integer, i integer, j integer, w text, s text)
     ON CONFLICT (key) DO NOTHING

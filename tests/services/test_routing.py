@@ -290,6 +290,35 @@ def test_an_issue_routed_after_the_digest_hour_waits_for_the_next_digest(sample:
     assert titles(sample.core, "U0LATE", HELD) == set()
 
 
+def test_an_issue_routed_long_ago_and_updated_since_does_not_take_a_new_issues_place(
+    sample: Sample,
+) -> None:
+    person = add_person(sample.core, "U0LONG", "topic:design-system")
+    sample.router().route_all()  # everything the sample has, routed long ago:
+    with session_scope(sample.core.sessions) as session:
+        session.execute(update(OutboxEntry).values(status=SENT, created_at=NOW - timedelta(days=30)))
+    sample.clock.set(NOW + timedelta(hours=1))
+    old = issue_id(sample.core, "Add a Storybook story")
+    fresh = _new_issue(sample, "acme/aurora-design-system", "Add a dark-mode token")
+    with session_scope(sample.core.sessions) as session:  # the old one was commented on: fresher still
+        session.execute(
+            update(GoodFirstIssue).where(GoodFirstIssue.id == old).values(updated_at=sample.clock())
+        )
+        session.execute(
+            update(GoodFirstIssue)
+            .where(GoodFirstIssue.id == fresh)
+            .values(updated_at=sample.clock() - timedelta(minutes=30))
+        )
+    # One pick per pass: it must go to the issue this person has not had, not to the one they had.
+    report = sample.router(window=timedelta(days=7), pass_limit=1).route_all()
+    assert report.rows == 1
+    with session_scope(sample.core.sessions) as session:
+        newest = session.scalars(
+            select(OutboxEntry).where(OutboxEntry.person_id == person, OutboxEntry.status == HELD)
+        ).one()
+        assert (newest.issue_id, newest.payload["issue"]) == (fresh, fresh)
+
+
 def test_no_duplicate_after_relabelling(sample: Sample) -> None:
     add_person(sample.core, "U0DESIGN", "topic:design-system", cadence="instant")
     sample.router().route_all()
