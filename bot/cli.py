@@ -24,6 +24,7 @@ from bot.app import (
     build_crawler,
     build_discovery,
     build_http_server,
+    build_identity_matcher,
     build_slack_app,
     utc_now,
 )
@@ -273,6 +274,12 @@ def _console_over_fake_slack(core: Core, console: Console, forge: FakeForge | No
 
     with FakeSlack() as slack:
         slack_core = replace(core, settings=slack.settings_for(core.settings))
+        # The sandbox's people are in the fake Slack too: tie them as the crawl job does after each
+        # crawl. (Over your own forges the fake Slack knows nobody: no point asking the forge.)
+        matcher = build_identity_matcher(slack_core) if forge is not None else None
+        if matcher is not None:
+            matched = matcher.match_by_email()
+            console.print(f"Tied {matched.matched} forge accounts to Slack users by e-mail.", markup=False)
         app = build_slack_app(slack_core, build_discovery(slack_core))
         with build_http_server(slack_core, app, "127.0.0.1", 0) as server, running_worker(slack_core, JOBS):
             interactive = sys.stdin is not None and sys.stdin.isatty()

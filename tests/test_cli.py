@@ -53,6 +53,9 @@ def test_sandbox_run_crawls_the_sample_org_and_answers_commands_until_eof(tmp_pa
     found, card, pressed, unknown = answers.split("\n> ")
     assert "acme/aurora-design-system" in found.split("\n")[3] and "[Details] (1)" in found
     assert "Readiness checklist" in card and "✓" in card and "opa" in card
+    # The sandbox ties its people to Slack by e-mail at start, so verified maintainers are mentions.
+    assert "Tied " in result.stdout and "forge accounts to Slack users by e-mail" in result.stdout
+    assert "@U0ELENA" in card  # elena maintains cloud-guardrails and has the same e-mail on both sides
     assert pressed.startswith("press 1") and "Subscribed to: project" in pressed  # the card's Subscribe
     assert "Did you mean `/innersource find`?" in unknown
     assert (tmp_path / "innersource-sandbox.db").exists()
