@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -174,16 +174,18 @@ def forge_hosts(settings: Settings) -> dict[str, str]:
     return {"github": api_host(settings.github_api_url), "gitlab": api_host(settings.gitlab_url)}
 
 
-def build_identity_matcher(core: Core) -> EmailMatcher | None:
+def build_identity_matcher(core: Core, sources: Sequence[Source] | None = None) -> EmailMatcher | None:
     """Identity by e-mail over the configured forges and Slack (`match_by_email()`, after each crawl);
-    None without a Slack bot token, since nobody could be looked up."""
+    None without a Slack bot token, since nobody could be looked up. `sources`: the crawler's, so its
+    forge adapters are reused rather than built again."""
     from bot.services.identity_matching import EmailMatcher
     from bot.slack.email_lookup import email_lookup
 
     token = _secret(core.settings.slack_bot_token)
     if not token:
         return None
-    forges = list({id(source.forge): source.forge for source in build_sources(core)}.values())
+    sources = build_sources(core) if sources is None else sources
+    forges = list({id(source.forge): source.forge for source in sources}.values())
     return EmailMatcher(core.sessions, forges, email_lookup(token, core.settings.slack_api_url), core.now)
 
 

@@ -6,12 +6,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from bot.app import Core
+from bot.scheduling.runs import JobFunction
 from jobs import crawl, deliver, route_issues
-
-JobFunction = Callable[[Core], str]
 
 # Named by the SPEC, built by later issues: `job NAME` says so rather than "unknown job".
 LATER_JOBS = ("announce", "digests", "progression")

@@ -11,7 +11,8 @@ from bot.services.forge_events import prune_deliveries
 
 
 def run(core: Core) -> str:
-    summary = build_crawler(core).crawl(full=False)
+    crawler = build_crawler(core)
+    summary = crawler.crawl(full=False)
     line = (
         f"crawl {summary.status}: {summary.listed} listed, {summary.new} new, {summary.changed} changed, "
         f"{summary.removed} removed, {summary.issues_updated} issues updated, {summary.failed} failed, "
@@ -19,7 +20,7 @@ def run(core: Core) -> str:
     )
     pruned = prune_deliveries(core.sessions, core.now())  # webhook delivery keys older than 30 days
     line += f", {pruned} webhook deliveries pruned"
-    matcher = build_identity_matcher(core)  # None without a Slack token: nobody to look up
+    matcher = build_identity_matcher(core, crawler.sources)  # None without a Slack token
     if matcher is not None:
         matched = matcher.match_by_email()
         line += "; e-mail matching: " + ", ".join(f"{k} {v}" for k, v in dataclasses.asdict(matched).items())

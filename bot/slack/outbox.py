@@ -149,15 +149,7 @@ class Deliverer:
 
     def _users_info(self, user: str) -> Answer:
         """users.info within its tier: short waits are waited here, like the workspace budget's."""
-        while True:
-            blocked = self.pacer.blocked_until(USERS_INFO)
-            if blocked is not None:
-                return Answer("rate_limited", {}, "paced", (blocked - self._clock()).total_seconds())
-            wait = self.pacer.take_call(USERS_INFO)
-            if wait <= 0:
-                return call_slack(USERS_INFO, lambda: self._client.users_info(user=user))
-            if self._stop.wait(wait):
-                return Answer("paced", {}, "paced", 0.0)
+        return self._tiered(USERS_INFO, lambda: self._client.users_info(user=user), wait_here=True)
 
     def _drop_refused(self, row: store.Claimed, refusal: str) -> str:
         reason = f"recipient refused: {refusal}"
@@ -275,14 +267,20 @@ class Deliverer:
             cursor=cursor,
         )
 
-    def _tiered(self, method: str, call: Callable[[], Any]) -> Answer:
-        blocked = self.pacer.blocked_until(method)
-        if blocked is not None:
-            return Answer("rate_limited", {}, "paced", (blocked - self._clock()).total_seconds())
-        wait = self.pacer.take_call(method)
-        if wait > 0:
-            return Answer("paced", {}, "paced", wait)
-        return call_slack(method, call)
+    def _tiered(self, method: str, call: Callable[[], Any], wait_here: bool = False) -> Answer:
+        """`call` within `method`'s tier; a wait for a token is answered "paced", or with `wait_here`
+        waited out (until stopped)."""
+        while True:
+            blocked = self.pacer.blocked_until(method)
+            if blocked is not None:
+                return Answer("rate_limited", {}, "paced", (blocked - self._clock()).total_seconds())
+            wait = self.pacer.take_call(method)
+            if wait <= 0:
+                return call_slack(method, call)
+            if not wait_here:
+                return Answer("paced", {}, "paced", wait)
+            if self._stop.wait(wait):
+                return Answer("paced", {}, "paced", 0.0)
 
     # -- outcomes ----------------------------------------------------------------------------------
     def _failed_call(
@@ -301,11 +299,9 @@ class Deliverer:
             return "retried" if answer.reason == "ratelimited" else "deferred"
         if answer.kind == "transient":
             return self._retry_or_fail(row, attempts + 1, answer.reason)
-        if answer.kind == "permanent" and answer.reason in RECIPIENT_REFUSED:
-            return self._drop_refused(
-                row, answer.reason if method == POST_MESSAGE else f"{method}: {answer.reason}"
-            )
         reason = answer.reason if method == POST_MESSAGE else f"{method}: {answer.reason}"
+        if answer.kind == "permanent" and answer.reason in RECIPIENT_REFUSED:
+            return self._drop_refused(row, reason)
         self._finish(row, FAILED, last_error=reason)
         log.warning("event=delivery_failed key=%s reason=%s", row.key, reason)
         return FAILED

@@ -7,6 +7,8 @@ calling thread. bot/slack/outbox.py decides instead, per row.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +16,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.outbox_pacing import retry_after_seconds
+from bot.forges.retry_after import retry_after_seconds
 
 DELIVERY_TIMEOUT_SECONDS = 10.0
 # ok:false errors Slack documents as passing conditions (chat.postMessage "Errors"): retried like a 5xx.
@@ -47,7 +49,7 @@ def call_slack(method: str, call: Callable[[], Any]) -> Answer:
         data = error.response.data if isinstance(error.response.data, dict) else {}
         name = str(data.get("error") or f"http_{status}")
         if status == 429:
-            wait = retry_after_seconds((error.response.headers or {}).get("Retry-After"))
+            wait = _retry_after((error.response.headers or {}).get("Retry-After"))
             return Answer("rate_limited", data, "ratelimited", wait)
         if status >= 500 or name in _TRANSIENT_ERRORS:
             return Answer("transient", data, f"{method}: {name} (http {status})")
@@ -55,3 +57,9 @@ def call_slack(method: str, call: Callable[[], Any]) -> Answer:
     except Exception as error:  # timeouts, refused or dropped connections, unreadable answers
         return Answer("transient", {}, f"{method}: {type(error).__name__}")
     return Answer("ok", dict(response.data) if isinstance(response.data, dict) else {})
+
+
+def _retry_after(value: str | None, default: float = 1.0) -> float:
+    """Retry-After in seconds (Slack sends an integer), at most an hour; missing or odd: `default`."""
+    seconds = retry_after_seconds(value, time.time()) if value is not None else None
+    return default if seconds is None or math.isnan(seconds) else min(seconds, 3600.0)

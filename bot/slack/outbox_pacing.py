@@ -13,7 +13,6 @@ The fake Slack (bot/sandbox/slack) enforces these same figures, so pacing is tes
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable
@@ -144,12 +143,3 @@ class Pacer:
         with self._lock:
             bucket = self._tiers.setdefault(method, TokenBucket(rate, self._monotonic))
             return bucket.take()
-
-
-def retry_after_seconds(value: str | None, default: float = 1.0) -> float:
-    """Retry-After in seconds (Slack sends an integer); a missing or odd value waits `default`."""
-    try:
-        seconds = float(value) if value is not None else default
-    except ValueError:
-        return default
-    return default if math.isnan(seconds) or seconds < 0 else min(seconds, 3600.0)

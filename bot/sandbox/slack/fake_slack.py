@@ -24,16 +24,16 @@ from bot.config import Settings
 from bot.sandbox.slack.fake_socket_mode import FakeSocketMode
 from bot.sandbox.slack.slack_directory import SlackDirectory
 from bot.sandbox.slack.slack_faults import SlackFaults
-from bot.sandbox.slack.slack_http import DROP, SlackHttpServer, request_params
+from bot.sandbox.slack.slack_http import DROP, Answer, SlackHttpServer, request_params
 from bot.sandbox.slack.slack_rate_limits import SlackRateLimits
 from bot.sandbox.slack.slack_web_api import APP_LEVEL_METHODS, SlackWebApi
 from bot.slack.outbox_pacing import WORKSPACE_MESSAGES_PER_MINUTE
+from bot.slack.outbox_types import EVENT_TYPE
 
 __all__ = ["FakeSlack", "SlackDirectory"]
 
 JsonDict = dict[str, Any]
 _MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "views.publish")
-_OUTBOX_EVENT = "innersource_outbox"  # bot/slack/outbox.py's metadata event_type
 
 
 class FakeSlack:
@@ -160,7 +160,7 @@ class FakeSlack:
         keys = []
         for message in messages:
             metadata = message.get("metadata") or {}
-            if metadata.get("event_type") == _OUTBOX_EVENT:
+            if metadata.get("event_type") == EVENT_TYPE:
                 keys.append(str(metadata["event_payload"].get("key")))
         return keys
 
@@ -212,9 +212,7 @@ class FakeSlack:
             self._limits = SlackRateLimits(workspace_per_minute)
 
     # -- HTTP -------------------------------------------------------------------------------------
-    def _answer(
-        self, path: str, query: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, Any, dict[str, str]]:
+    def _answer(self, path: str, query: str, headers: dict[str, str], body: bytes) -> Answer:
         if path.startswith("/response/"):
             return self._record_response(f"http://127.0.0.1:{self.port}{path}", body)
         if not path.startswith("/api/"):
@@ -237,9 +235,7 @@ class FakeSlack:
             time.sleep(delay[0])
         return (DROP, None, {}) if drop else (status, answer, extra)
 
-    def _take_effect(
-        self, method: str, headers: dict[str, str], body: bytes, query: str
-    ) -> tuple[int, Any, dict[str, str]]:
+    def _take_effect(self, method: str, headers: dict[str, str], body: bytes, query: str) -> Answer:
         """Token checks, rate limits, then the method itself; the call is recorded."""
         refusal = self._refusal(method, query, headers, body)
         if isinstance(refusal, tuple):
@@ -259,9 +255,7 @@ class FakeSlack:
             self._cond.notify_all()
         return 200, answer, {}
 
-    def _refusal(
-        self, method: str, query: str, headers: dict[str, str], body: bytes
-    ) -> JsonDict | tuple[int, Any, dict[str, str]]:
+    def _refusal(self, method: str, query: str, headers: dict[str, str], body: bytes) -> JsonDict | Answer:
         """The request's parameters, or Slack's answer to a request it refuses before the method runs."""
         try:
             params = request_params(query, headers, body)
@@ -280,7 +274,7 @@ class FakeSlack:
             return 200, {"ok": False, "error": "not_allowed_token_type"}, {}
         return params
 
-    def _record_response(self, url: str, body: bytes) -> tuple[int, Any, dict[str, str]]:
+    def _record_response(self, url: str, body: bytes) -> Answer:
         try:
             message = json.loads(body or b"null")
         except ValueError:

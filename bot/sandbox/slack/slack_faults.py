@@ -13,8 +13,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-JsonDict = dict[str, Any]
-Answer = tuple[int, Any, dict[str, str]]  # HTTP status, JSON body, extra headers
+from bot.sandbox.slack.slack_http import Answer  # HTTP status, JSON body, extra headers
 
 
 @dataclass(frozen=True)
