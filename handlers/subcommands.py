@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.services.command_line import parse
 from bot.services.identity import IdentityService, SlackProfile
@@ -27,6 +27,7 @@ from bot.slack.subscription_blocks import (
 from handlers.deps import HandlerDeps
 
 Message = dict[str, Any]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -68,22 +69,22 @@ def _subscribed(deps: HandlerDeps, asker: Asker) -> frozenset[int] | None:
     return deps.subscriptions.subscribed_projects(asker.user_id) if deps.subscriptions else None
 
 
+def _wired(service: T | None, what: str) -> T:
+    if service is None:
+        raise RuntimeError(f"{what} are not wired (bot/app.py build_slack_app)")
+    return service
+
+
 def _subscriptions_service(deps: HandlerDeps) -> SubscriptionService:
-    if deps.subscriptions is None:
-        raise RuntimeError("subscriptions are not wired (bot/app.py build_slack_app)")
-    return deps.subscriptions
+    return _wired(deps.subscriptions, "subscriptions")
 
 
 def _identity_service(deps: HandlerDeps) -> IdentityService:
-    if deps.identities is None:
-        raise RuntimeError("identities are not wired (bot/app.py build_slack_app)")
-    return deps.identities
+    return _wired(deps.identities, "identities")
 
 
 def _issues(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
-    if deps.issues is None:
-        raise RuntimeError("issues are not wired (bot/app.py build_slack_app)")
-    return issues_message(deps.issues.find(asker.user_id, argument))
+    return issues_message(_wired(deps.issues, "issues").find(asker.user_id, argument))
 
 
 def _subscribe(deps: HandlerDeps, asker: Asker, argument: str) -> Message:

@@ -22,12 +22,13 @@ from bot.catalog.search_text import name_terms, terms
 from bot.clock import Clock
 from bot.db.engine import session_scope
 from bot.db.models import GoodFirstIssue, Project
-from bot.db.people import IssueClaim, Person, ProjectMute, Subscription
+from bot.db.people import Person, ProjectMute, Subscription
 from bot.services.command_line import parse_find
 from bot.services.routing_issues import (
     IssueView,
     is_assigned,
     load_json,
+    only_offerable,
     raw_json,
     score_of,
     terms_of,
@@ -168,7 +169,7 @@ def _offerable(
 ) -> Iterator[tuple[int, int, str, str, datetime]]:
     """Open, unclaimed issues of listed projects (assignees are JSON, checked by the caller): of all
     of them when every project is eligible, else of the eligible ones, a chunk of projects a query."""
-    base = (
+    base = only_offerable(
         select(
             GoodFirstIssue.id,
             GoodFirstIssue.project_id,
@@ -176,9 +177,6 @@ def _offerable(
             raw_json(GoodFirstIssue.assignees),
             GoodFirstIssue.updated_at,
         )
-        .join(Project, Project.id == GoodFirstIssue.project_id)
-        .outerjoin(IssueClaim, IssueClaim.issue_id == GoodFirstIssue.id)
-        .where(GoodFirstIssue.state == "open", Project.listed.is_(True), IssueClaim.id.is_(None))
     )
     if everything:
         yield from session.execute(base)

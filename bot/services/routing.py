@@ -87,16 +87,14 @@ class Router:
         now = self._clock()
         with session_scope(self._sessions) as session:
             candidates = candidate_issues(session, now=now, since=now - self._window)
-            counts = self._route(session, candidates, now)
-        return RouteReport(*counts, digests=0)
+            return self._route(session, candidates, now)
 
     def route_issue(self, issue_id: int) -> int:
         """One issue (a webhook saw its label land): rows created."""
         now = self._clock()
         with session_scope(self._sessions) as session:
             candidates = candidate_issues(session, now=now, issue_id=issue_id)
-            counts = self._route(session, candidates, now)
-        return counts[3] + counts[4]
+            return self._route(session, candidates, now).rows
 
     def build_digests(self) -> int:
         """Digest rows for people whose local digest time has come (at most one a local day)."""
@@ -104,16 +102,13 @@ class Router:
             return build_digests(session, self._clock(), self._settings)
 
     # -- one pass ----------------------------------------------------------------------------
-    def _route(
-        self, session: Session, candidates: list[Candidate], now: datetime
-    ) -> tuple[int, int, int, int, int]:
-        if not candidates:
-            return 0, 0, 0, 0, 0
+    def _route(self, session: Session, candidates: list[Candidate], now: datetime) -> RouteReport:
+        """Routing rows for these candidates (the report's `digests` is 0: digests are built apart)."""
         index = term_index(candidates)
-        readers = _readers(session, index)
-        subscriptions = sum(len(r.terms) for r in readers.values())
+        readers = _readers(session, index) if candidates else {}
         if not readers:
-            return len(candidates), 0, 0, 0, 0
+            return RouteReport(len(candidates), 0, 0, 0, 0, digests=0)
+        subscriptions = sum(len(r.terms) for r in readers.values())
         mutes = _mutes(session, readers, {c.project_id for c in candidates})
         authors = _authors(session, candidates)
         already = _already_routed(session, candidates)
@@ -155,7 +150,9 @@ class Router:
                 )
             people += bool(picks)
         created = insert_gfi_rows(session, GFI, rows, now)
-        return len(candidates), subscriptions, people, created.get(PENDING, 0), created.get(HELD, 0)
+        return RouteReport(
+            len(candidates), subscriptions, people, created.get(PENDING, 0), created.get(HELD, 0), digests=0
+        )
 
 
 def _readers(session: Session, index: TermIndex) -> dict[int, Reader]:

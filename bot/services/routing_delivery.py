@@ -62,7 +62,8 @@ def _unwanted(session: Session, person_id: int | None, project_id: int) -> str |
     return "project muted" if muted and explicit is None else None
 
 
-def _checked(session: Session, entry: OutboxEntry) -> IssueView | str:
+def gfi_delivery(session: Session, entry: OutboxEntry) -> IssueView | str:
+    """The issue a `gfi` row (or a digest's item) offers, or why it must be dropped."""
     payload = entry.payload or {}
     issue = session.get(GoodFirstIssue, int(payload.get("issue") or 0))
     project = session.get(Project, issue.project_id) if issue is not None else None
@@ -74,11 +75,6 @@ def _checked(session: Session, entry: OutboxEntry) -> IssueView | str:
     return view_of(issue, project, str(payload.get("why") or ""))
 
 
-def gfi_delivery(session: Session, entry: OutboxEntry) -> IssueView | str:
-    """The issue a `gfi` row offers, or why it must be dropped."""
-    return _checked(session, entry)
-
-
 def digest_delivery(session: Session, entry: OutboxEntry) -> DigestView | str:
     """A digest's live items (stale ones are marked dropped here), or why the digest must be dropped."""
     items = session.scalars(
@@ -86,7 +82,7 @@ def digest_delivery(session: Session, entry: OutboxEntry) -> DigestView | str:
     ).all()
     live: list[IssueView] = []
     for item in items:
-        checked = _checked(session, item)
+        checked = gfi_delivery(session, item)
         if isinstance(checked, str):
             item.status, item.last_error = DROPPED, checked
         else:

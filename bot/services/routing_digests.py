@@ -20,6 +20,7 @@ from bot.config import WEEKDAYS, Settings
 from bot.db.operations import HELD, PENDING, OutboxEntry
 from bot.db.people import Person
 from bot.services.identity import zone
+from bot.services.outbox import existing_keys
 from bot.services.routing_store import DigestRow, bundle_items, insert_digest_rows
 
 DIGEST = "digest"
@@ -78,8 +79,9 @@ def build_digests(session: Session, now: datetime, settings: Settings) -> int:
             cutoffs[person_id] = cutoff
     if not due:
         return 0
-    sent = _existing(session, [digest_key(d.slack_user_id, d.local_date) for d in due.values()])
-    due = {p: d for p, d in due.items() if digest_key(d.slack_user_id, d.local_date) not in sent}
+    keys = {person_id: digest_key(d.slack_user_id, d.local_date) for person_id, d in due.items()}
+    sent = _existing(session, list(keys.values()))
+    due = {person_id: d for person_id, d in due.items() if keys[person_id] not in sent}
     for person_id, row_id, created_at in _held_items(session, now, list(due)):
         if created_at <= cutoffs[person_id]:
             due[person_id].items.append(row_id)
@@ -129,6 +131,5 @@ def _held_items(session: Session, now: datetime, people: list[int]) -> Iterator[
 def _existing(session: Session, keys: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(keys), 2_000):
-        chunk = keys[start : start + 2_000]
-        found |= set(session.scalars(select(OutboxEntry.key).where(OutboxEntry.key.in_(chunk))))
+        found |= existing_keys(session, keys[start : start + 2_000])
     return found

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Label, Select, Text, cast, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -20,6 +20,7 @@ from bot.db.models import GoodFirstIssue, Project
 from bot.db.people import IssueClaim
 
 FRESHNESS_HALF_LIFE_DAYS = 14.0
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 
 
 @dataclass(frozen=True)
@@ -53,15 +54,19 @@ class IssueView:
     why: str = ""  # "topic:kafka", "lang:Go", "project:acme/x": the subscription that matched
 
 
-def offerable() -> Select[GoodFirstIssue, Project]:
-    """Open good-first-issues of listed projects nobody has claimed (assignees are checked in Python:
-    they are a JSON list)."""
+def only_offerable(query: _Query) -> _Query:
+    """`query` (over good-first-issues) narrowed to open ones of listed projects nobody has claimed
+    (assignees are checked in Python: they are a JSON list)."""
     return (
-        select(GoodFirstIssue, Project)
-        .join(Project, Project.id == GoodFirstIssue.project_id)
+        query.join(Project, Project.id == GoodFirstIssue.project_id)
         .outerjoin(IssueClaim, IssueClaim.issue_id == GoodFirstIssue.id)
         .where(GoodFirstIssue.state == "open", Project.listed.is_(True), IssueClaim.id.is_(None))
     )
+
+
+def offerable() -> Select[GoodFirstIssue, Project]:
+    """Offerable issues with their projects, whole rows."""
+    return only_offerable(select(GoodFirstIssue, Project))
 
 
 def score(project: Project, issue: GoodFirstIssue, now: datetime) -> float:
@@ -111,7 +116,7 @@ def candidate_issues(
 ) -> list[Candidate]:
     """Offerable issues updated at or after `since` (or the one issue), best first. Reads only the
     columns routing needs: a project row's JSON columns are many and large."""
-    query = (
+    query = only_offerable(
         select(
             GoodFirstIssue.id,
             GoodFirstIssue.project_id,
@@ -125,9 +130,6 @@ def candidate_issues(
             Project.ready,
             Project.activity_score,
         )
-        .join(Project, Project.id == GoodFirstIssue.project_id)
-        .outerjoin(IssueClaim, IssueClaim.issue_id == GoodFirstIssue.id)
-        .where(GoodFirstIssue.state == "open", Project.listed.is_(True), IssueClaim.id.is_(None))
     )
     if since is not None:
         query = query.where(GoodFirstIssue.updated_at >= since)

@@ -151,13 +151,10 @@ def claim_value(issue_id: int, where: str) -> str:
 def parse_claim_value(value: str) -> tuple[int, str] | None:
     """(issue id, where) from a Claim button, or None when it is not one we made."""
     number, _, where = value.partition(":")
-    if not (number.isascii() and number.isdigit() and len(number) <= 18) or where not in (
-        IN_DM,
-        IN_DIGEST,
-        IN_LIST,
-    ):
+    issue_id = parse_issue_value(number)
+    if issue_id is None or where not in (IN_DM, IN_DIGEST, IN_LIST):
         return None
-    return int(number), where
+    return issue_id, where
 
 
 def parse_issue_value(value: str) -> int | None:
@@ -170,12 +167,17 @@ def _dm(fallback: str, blocks: list[Block]) -> Message:
     return fit_message({"text": fallback, "blocks": blocks})
 
 
+def _title(issue: IssueView) -> str:
+    """`#12 Title` on one line, cut to length (raw: escape it or put it in a link)."""
+    return truncate_plain(one_line(f"#{issue.number} {issue.title}"), _TITLE)
+
+
 def _plain_title(issue: IssueView) -> str:
-    return escape(truncate_plain(one_line(f"#{issue.number} {issue.title}"), _TITLE))
+    return escape(_title(issue))
 
 
 def _issue_link(issue: IssueView) -> str:
-    return f"*{link(issue.url, truncate_plain(one_line(f'#{issue.number} {issue.title}'), _TITLE))}*"
+    return f"*{link(issue.url, _title(issue))}*"
 
 
 def _issue_line(issue: IssueView) -> str:
