@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from bot.forges import github_records
-from bot.forges.base import Issue, MergedChange, Review, is_bot_login
+from bot.forges import gitlab_mapping as mapping
+from bot.forges.base import Issue, MergedChange, Review
 
 JSON = Mapping[str, Any]
 
@@ -50,6 +51,10 @@ class ForgeEvent:
     author_id: str | None = None
 
 
+def _repo_ref(data: JSON, full_name: str, name: str, web_url: object) -> RepoRef:
+    return RepoRef(forge_id=str(data["id"]), full_name=full_name, name=name, web_url=str(web_url or ""))
+
+
 # -- GitHub ----------------------------------------------------------------------------------------
 def github_event(event: str, payload: JSON) -> ForgeEvent:
     """`event` is the X-GitHub-Event header."""
@@ -67,12 +72,7 @@ def _github(event: str, action: str, name: str, payload: JSON) -> ForgeEvent:
     if event not in ("issues", "pull_request", "pull_request_review", "repository"):
         return ForgeEvent("github", name, ignored=f"{event} events are not used")
     data = payload["repository"]
-    repo = RepoRef(
-        forge_id=str(data["id"]),
-        full_name=str(data["full_name"]),
-        name=str(data["name"]),
-        web_url=str(data.get("html_url") or ""),
-    )
+    repo = _repo_ref(data, str(data["full_name"]), str(data["name"]), data.get("html_url"))
     if event == "repository":
         return ForgeEvent("github", name, repo, repository_action=action)
     if event == "issues":
@@ -120,11 +120,8 @@ def _gitlab(event: str, action: str, name: str, payload: JSON) -> ForgeEvent:
     if event not in ("Issue Hook", "Confidential Issue Hook", "Merge Request Hook", "Note Hook"):
         return ForgeEvent("gitlab", name, ignored=f"{event or 'unnamed'} events are not used")
     project = payload["project"]
-    repo = RepoRef(
-        forge_id=str(project["id"]),
-        full_name=str(project["path_with_namespace"]),
-        name=str(project.get("name") or ""),
-        web_url=str(project.get("web_url") or ""),
+    repo = _repo_ref(
+        project, str(project["path_with_namespace"]), str(project.get("name") or ""), project.get("web_url")
     )
     if event == "Note Hook":
         # Comments change nothing the catalog keeps (no comment counts, no ledger kind for them).
@@ -165,9 +162,9 @@ def _gitlab_issue(payload: JSON, attributes: JSON, repo: RepoRef, user: JSON) ->
         url=str(attributes.get("url") or ""),
         labels=names,
         state="open" if attributes.get("state") == "opened" else "closed",
-        assignees=tuple(str(a.get("username") or "") for a in payload.get("assignees") or ()),
+        assignees=tuple(mapping.username(a) for a in payload.get("assignees") or ()),
         # The hook names no author, only author_id; the acting user is the author when opening.
-        author=str(user.get("username") or "") if attributes.get("action") == "open" else "",
+        author=mapping.username(user) if attributes.get("action") == "open" else "",
         created_at=parse_gitlab_time(attributes["created_at"]),
         updated_at=parse_gitlab_time(attributes.get("updated_at") or attributes["created_at"]),
     )
@@ -183,7 +180,7 @@ def _gitlab_merged(attributes: JSON, repo: RepoRef, user: JSON) -> MergedChange:
     """A merge hook names who merged (`user`) and only the author's id: the author's username is
     known here only when the author merged it themselves, else "" (see `ForgeEvent.author_id`)."""
     by_author = user.get("id") is not None and user.get("id") == attributes.get("author_id")
-    username = str(user.get("username") or "") if by_author else ""
+    username = mapping.username(user) if by_author else ""
     merged_at = attributes.get("merged_at") or attributes.get("updated_at") or attributes["created_at"]
     return MergedChange(
         forge_id=str(attributes["id"]),  # the MR's global id, as the crawl keys it
@@ -192,14 +189,14 @@ def _gitlab_merged(attributes: JSON, repo: RepoRef, user: JSON) -> MergedChange:
         title=str(attributes.get("title") or ""),
         url=str(attributes.get("url") or ""),
         author=username,
-        author_is_bot=by_author and (user.get("bot") is True or is_bot_login(username)),
+        author_is_bot=by_author and mapping.user_is_bot(user),
         created_at=parse_gitlab_time(attributes["created_at"]),
         merged_at=parse_gitlab_time(merged_at),
     )
 
 
 def _gitlab_approval(attributes: JSON, repo: RepoRef, user: JSON) -> Review:
-    username = str(user.get("username") or "")
+    username = mapping.username(user)
     return Review(
         # The crawl keys approvals "<MR id>:<user id>" (gitlab_mapping.approvals): the same approval
         # seen by webhook and by crawl is one ledger row.
@@ -207,7 +204,7 @@ def _gitlab_approval(attributes: JSON, repo: RepoRef, user: JSON) -> Review:
         repo_forge_id=repo.forge_id,
         change_number=int(attributes["iid"]),
         reviewer=username,
-        reviewer_is_bot=user.get("bot") is True or is_bot_login(username),
+        reviewer_is_bot=mapping.user_is_bot(user),
         state="APPROVED",
         submitted_at=parse_gitlab_time(attributes.get("updated_at") or attributes["created_at"]),
     )
@@ -218,5 +215,4 @@ def parse_gitlab_time(value: object) -> datetime:
     text = str(value).strip()
     if text.endswith(" UTC"):
         text = text[:-4] + "+00:00"
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return mapping.parse_time(text)

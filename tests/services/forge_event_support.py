@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
@@ -22,11 +23,14 @@ from bot.sandbox.forge.sample_org import build_sample_world
 from bot.sandbox.forge.server import FakeForge
 from bot.sandbox.forge.world import FakeRepo, World
 from bot.services.forge_events import ForgeEvents
+from bot.web import HttpServer, Metrics, build_web_app
+from bot.web.webhooks import webhook_routes
 from tests.conftest import NOW, crawled
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GITHUB_SECRET = "It's a Secret to Everybody"
 GITLAB_SECRET = "gitlab-token-for-tests"
+GFI = "good first issue"
 # Listed public and internal ones, a private one with the opt-in topic, an archived one, and GitLab's.
 KEEP = (
     "acme/aurora-design-system",
@@ -134,6 +138,21 @@ def webhook_catalog(database_url: str, **overrides: Any) -> Iterator[Catalog]:
     with crawled(database_url, small_sample_world(), **secrets, **overrides) as (core, forge):
         forge.world.clear_log()
         yield Catalog(core, forge)
+
+
+@pytest.fixture(name="catalog")
+def catalog_fixture(database_url: str) -> Iterator[Catalog]:
+    """The `catalog` fixture of the webhook tests: each test module imports it."""
+    with webhook_catalog(database_url) as built:
+        yield built
+
+
+@contextmanager
+def webhook_server(catalog: Catalog) -> Iterator[HttpServer]:
+    """The bot's webhook endpoints over loopback HTTP, both secrets set."""
+    routes = webhook_routes(catalog.events(), GITHUB_SECRET, GITLAB_SECRET)
+    with HttpServer(build_web_app(routes, Metrics())) as running:
+        yield running
 
 
 # -- payloads --------------------------------------------------------------------------------------

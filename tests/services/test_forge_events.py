@@ -3,7 +3,6 @@ and unknown repositories (looked up through the fake forge's API, never trusted 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -18,7 +17,9 @@ from bot.services.forge_events import ForgeEvents, Outcome, prune_deliveries
 from bot.services.forge_payloads import github_event, gitlab_event
 from tests.conftest import NOW
 from tests.services.forge_event_support import (
+    GFI,
     Catalog,
+    catalog_fixture,  # noqa: F401  (the `catalog` fixture)
     example,
     github_issue,
     github_payload,
@@ -26,14 +27,6 @@ from tests.services.forge_event_support import (
     gitlab_payload,
     webhook_catalog,
 )
-
-GFI = "good first issue"
-
-
-@pytest.fixture
-def catalog(database_url: str) -> Iterator[Catalog]:
-    with webhook_catalog(database_url) as built:
-        yield built
 
 
 @pytest.fixture

@@ -20,30 +20,23 @@ from bot.app import build_discovery, build_http_server, build_slack_app
 from bot.sandbox.forge.world import Fault
 from bot.sandbox.slack.fake_slack import FakeSlack
 from bot.web import HttpServer, Metrics, build_web_app
-from bot.web.webhooks import github_signature, github_webhook_app, webhook_routes
+from bot.web.webhooks import github_signature, github_webhook_app
 from tests.services.forge_event_support import (
+    GFI,
     GITHUB_SECRET,
     GITLAB_SECRET,
     Catalog,
+    catalog_fixture,  # noqa: F401  (the `catalog` fixture)
     github_issue,
     gitlab_issue,
     gitlab_payload,
-    webhook_catalog,
+    webhook_server,
 )
-
-GFI = "good first issue"
-
-
-@pytest.fixture
-def catalog(database_url: str) -> Iterator[Catalog]:
-    with webhook_catalog(database_url) as built:
-        yield built
 
 
 @pytest.fixture
 def server(catalog: Catalog) -> Iterator[HttpServer]:
-    routes = webhook_routes(catalog.events(), GITHUB_SECRET, GITLAB_SECRET)
-    with HttpServer(build_web_app(routes, Metrics())) as running:
+    with webhook_server(catalog) as running:
         yield running
 
 

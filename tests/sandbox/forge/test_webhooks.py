@@ -13,11 +13,15 @@ from bot.sandbox.console.forge_commands import ForgeConsole, forge_command
 from bot.sandbox.forge.webhooks import WebhookSender, github_issue_payload, gitlab_issue_payload, sign
 from bot.sandbox.slack.fake_slack import FakeSlack
 from bot.services.forge_payloads import github_event, gitlab_event
-from bot.web import HttpServer, Metrics, build_web_app
-from bot.web.webhooks import webhook_routes
-from tests.services.forge_event_support import GITHUB_SECRET, GITLAB_SECRET, Catalog, example, webhook_catalog
-
-GFI = "good first issue"
+from tests.services.forge_event_support import (
+    GFI,
+    GITHUB_SECRET,
+    GITLAB_SECRET,
+    Catalog,
+    catalog_fixture,  # noqa: F401  (the `catalog` fixture)
+    example,
+    webhook_server,
+)
 
 
 def test_sign_matches_githubs_published_test_vector() -> None:
@@ -26,15 +30,8 @@ def test_sign_matches_githubs_published_test_vector() -> None:
 
 
 @pytest.fixture
-def catalog(database_url: str) -> Iterator[Catalog]:
-    with webhook_catalog(database_url) as built:
-        yield built
-
-
-@pytest.fixture
 def console(catalog: Catalog) -> Iterator[ForgeConsole]:
-    routes = webhook_routes(catalog.events(), GITHUB_SECRET, GITLAB_SECRET)
-    with HttpServer(build_web_app(routes, Metrics())) as server:
+    with webhook_server(catalog) as server:
         sender = WebhookSender(
             world=catalog.world,
             bot_url=server.url,
