@@ -33,3 +33,7 @@ class HandlerDeps:
     identities: IdentityService | None = None  # link, unlink
     issues: IssueFinder | None = None  # issues (and its *More* button)
     claims: Claims | None = None  # *Claim* and *Not interested* on a delivered good-first-issue
+
+    def subscribed_projects(self, user_id: str) -> frozenset[int] | None:
+        """The caller's subscribed projects, for *Subscribe*/*Unsubscribe* buttons (None: no buttons)."""
+        return self.subscriptions.subscribed_projects(user_id) if self.subscriptions else None

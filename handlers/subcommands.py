@@ -57,16 +57,11 @@ def _help(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
 
 
 def _find(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
-    return find_message(deps.discovery.find(argument), _subscribed(deps, asker))
+    return find_message(deps.discovery.find(argument), deps.subscribed_projects(asker.user_id))
 
 
 def _project(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
-    return project_message(deps.discovery.project(argument), _subscribed(deps, asker))
-
-
-def _subscribed(deps: HandlerDeps, asker: Asker) -> frozenset[int] | None:
-    """The caller's subscribed projects, for *Subscribe*/*Unsubscribe* buttons (None: no buttons)."""
-    return deps.subscriptions.subscribed_projects(asker.user_id) if deps.subscriptions else None
+    return project_message(deps.discovery.project(argument), deps.subscribed_projects(asker.user_id))
 
 
 def _wired(service: T | None, what: str) -> T:
