@@ -36,7 +36,7 @@ CONVENTIONAL_ENV = {
     "gitlab_webhook_secret": "GITLAB_WEBHOOK_SECRET",
 }
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-LIST_SETTINGS = {"github_orgs", "gitlab_groups", "admins", "good_first_issue_labels"}
+LIST_SETTINGS = {"github_orgs", "gitlab_groups", "admins", "good_first_issue_labels", "bot_logins"}
 
 
 class SettingsError(Exception):
@@ -45,6 +45,19 @@ class SettingsError(Exception):
 
 def _env_name(key: str) -> str:
     return CONVENTIONAL_ENV.get(key, "INNERSOURCE_" + key.upper())
+
+
+class LevelSettings(BaseModel):
+    """Contributor level thresholds (SPEC "Contributor progression"). YAML `levels: {contributor_merged: 1}`;
+    environment `INNERSOURCE_LEVELS_CONTRIBUTOR_MERGED=1`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    contributor_merged: int = Field(default=1, ge=1, le=10_000)  # merged anywhere they do not maintain
+    regular_merged: int = Field(default=5, ge=1, le=10_000)  # … within window_days
+    candidate_merged: int = Field(default=10, ge=1, le=10_000)  # on one project, within window_days
+    candidate_reviews: int = Field(default=5, ge=0, le=10_000)  # on that project, within window_days
+    window_days: int = Field(default=180, ge=1, le=3650)
 
 
 class Settings(BaseModel):
@@ -92,6 +105,16 @@ class Settings(BaseModel):
     http_port: int = Field(default=3000, ge=0, le=65535)  # `run` in HTTP mode, and `serve` by default
     http_threads: int = Field(default=8, ge=1, le=256)  # waitress worker threads per process
     search_refresh_seconds: float = Field(default=10.0, ge=0.5, le=3600)  # catalog changes reach search
+    levels: LevelSettings = LevelSettings()
+    bot_logins: tuple[str, ...] = ()  # forge accounts that are bots without saying so (never counted)
+    renominate_days: int = Field(
+        default=90, ge=0, le=3650
+    )  # after a Decline, no new nomination for this long
+    milestone_backfill_days: int = Field(default=30, ge=0, le=3650)  # older milestones are recorded, not DM'd
+    progression_schedule: str = "30 3 * * *"  # cron: the full recompute (the crawl runs the incremental one)
+    metrics_window_days: int = Field(
+        default=90, ge=7, le=3650
+    )  # metrics' window; trends compare the one before
 
     @field_validator("database_url")
     @classmethod
@@ -124,7 +147,7 @@ class Settings(BaseModel):
             raise ValueError("must be a day of the week (mon, tue, wed, thu, fri, sat, sun)")
         return day
 
-    @field_validator("crawl_schedule", "route_schedule")
+    @field_validator("crawl_schedule", "route_schedule", "progression_schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
         try:
@@ -159,6 +182,16 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         if raw is None or raw == "":
             continue
         values[key] = _split_list(raw) if key in LIST_SETTINGS else raw
+    for key, field in Settings.model_fields.items():  # nested groups: INNERSOURCE_LEVELS_<FIELD>
+        group = field.annotation
+        if isinstance(group, type) and issubclass(group, BaseModel):
+            nested = {
+                name: environ[name_env]
+                for name in group.model_fields
+                if (name_env := f"{_env_name(key)}_{name.upper()}") in environ and environ[name_env] != ""
+            }
+            if nested:
+                values[key] = {**values.get(key, {}), **nested}
     return values
 
 
@@ -188,8 +221,12 @@ def _describe(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
         key = str(item["loc"][0]) if item["loc"] else "settings"
+        env = _env_name(key)
+        if len(item["loc"]) > 1:  # a nested group's field: levels.window_days, INNERSOURCE_LEVELS_WINDOW_DAYS
+            env = f"{env}_{str(item['loc'][1]).upper()}"
+            key = f"{key}.{item['loc'][1]}"
         message = str(item["msg"]).removeprefix("Value error, ")
-        lines.append(f"{key} (env {_env_name(key)}): {message}")
+        lines.append(f"{key} (env {env}): {message}")
     return "invalid settings:\n  " + "\n  ".join(lines)
 
 
@@ -200,7 +237,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     config_path = env.get("INNERSOURCE_CONFIG")
     if config_path:
         values.update(_from_yaml(config_path))
-    values.update(_from_environment(env))
+    for key, value in _from_environment(env).items():
+        earlier = values.get(key)
+        values[key] = {**earlier, **value} if isinstance(earlier, dict) and isinstance(value, dict) else value
     try:
         return Settings(**values)
     except ValidationError as exc:

@@ -89,6 +89,9 @@ class Project(Base):
     readme_excerpt: Mapped[str] = mapped_column(Text, default="")
     docs: Mapped[dict[str, Any]] = mapped_column(default=dict)  # paths/flags from RepoFiles
     maintainers: Mapped[list[Any]] = mapped_column(default=list)
+    # Logins the project itself lists as trusted committers (innersource.json `trustedCommitters`, a
+    # "Trusted Committers" section of the README); approvals and promotions are in trusted_committers.
+    trusted_committers: Mapped[list[Any]] = mapped_column(default=list)
     activity_score: Mapped[int] = mapped_column(Integer, default=0)
     score_parts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     readiness: Mapped[dict[str, Any]] = mapped_column(default=dict)  # checklist item -> bool
@@ -162,6 +165,7 @@ class Contribution(Base):
     __table_args__ = (
         UniqueConstraint("key", name="uq_contributions_key"),
         Index("ix_contributions_author", "forge", "host", "author"),
+        Index("ix_contributions_project_kind_time", "project_id", "kind", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
