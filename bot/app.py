@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +23,9 @@ if TYPE_CHECKING:  # Slack and the HTTP server are loaded only by the commands t
     from bot.services.claims import Claims
     from bot.services.forge_events import ForgeEvents
     from bot.services.identity_matching import EmailMatcher
+    from bot.services.progression import ProgressionService, Recommend
     from bot.services.routing import Router
+    from bot.services.routing_issues import IssueView
     from bot.slack.bolt_app import App
     from bot.slack.outbox import Composer, Deliverer
     from bot.web import HttpServer
@@ -96,6 +99,7 @@ def build_crawler(core: Core, progress: Progress | None = None) -> Crawler:
         include_private_topic=settings.include_private_topic,
         readiness_threshold=settings.readiness_threshold,
         workers=settings.crawl_workers,
+        bot_logins=settings.bot_logins,
     )
     return Crawler(core.sessions, build_sources(core), crawl_settings, core.now, progress or no_progress)
 
@@ -104,7 +108,7 @@ def build_discovery(core: Core) -> Discovery:
     """Discovery over this process's search index, loaded now so the first request is not slow."""
     search = CatalogSearch(core.sessions, refresh_seconds=core.settings.search_refresh_seconds)
     search.refresh()
-    return Discovery(core.sessions, search)
+    return Discovery(core.sessions, search, metrics=(core.now, core.settings.metrics_window_days))
 
 
 def build_router(core: Core) -> Router:
@@ -112,6 +116,13 @@ def build_router(core: Core) -> Router:
     from bot.services.routing import Router
 
     return Router(core.sessions, core.now, core.settings)
+
+
+def build_progression(core: Core, recommend: Recommend | None = None) -> ProgressionService:
+    """Levels, milestones, nominations, `me` and `admin promote` over this process's database."""
+    from bot.services.progression import ProgressionService
+
+    return ProgressionService(core.sessions, core.settings, core.now, recommend)
 
 
 def build_claims(core: Core) -> Claims:
@@ -142,6 +153,7 @@ def build_slack_app(core: Core, discovery: Discovery) -> App:
     """The Bolt app with every listener registered (HTTP mode and Socket Mode alike)."""
     from bot.services.identity import IdentityService
     from bot.services.issue_list import IssueFinder
+    from bot.services.stats import StatsService
     from bot.services.subscriptions import SubscriptionService
     from bot.slack.bolt_app import new_bolt_app
     from bot.slack.users import UserGate
@@ -153,6 +165,12 @@ def build_slack_app(core: Core, discovery: Discovery) -> App:
         _secret(settings.slack_signing_secret),
         settings.slack_api_url,
     )
+    issues = IssueFinder(core.sessions, core.now)
+
+    def recommend(user_id: str) -> tuple[IssueView, ...]:
+        """`me`'s good-first-issues: the first few the caller's subscriptions match."""
+        return issues.find(user_id, "").issues[:3]
+
     register_all(
         app,
         HandlerDeps(
@@ -160,11 +178,42 @@ def build_slack_app(core: Core, discovery: Discovery) -> App:
             user_gate=UserGate(app.client),
             subscriptions=SubscriptionService(core.sessions, discovery, core.now),
             identities=IdentityService(core.sessions, forge_hosts(settings), core.now),
-            issues=IssueFinder(core.sessions, core.now),
+            issues=issues,
             claims=build_claims(core),
+            progression=build_progression(core, recommend),
+            admin_crawl=build_admin_crawl(core),
+            stats=StatsService(core.sessions, core.now, settings),
         ),
     )
     return app
+
+
+def build_admin_crawl(core: Core) -> Callable[[], str]:
+    """`admin crawl`: the crawl job run once, as `innersource-bot job crawl` runs it (recorded in
+    job_runs), returning its summary line. One at a time per process: a second ask while one runs is
+    answered at once instead of crawling twice."""
+    from bot.db.operations import RUN_OK
+    from bot.scheduling.runs import JobRunner
+    from bot.worker import default_worker_id
+    from jobs import JOBS
+
+    runner = JobRunner(core, {"crawl": JOBS["crawl"]}, default_worker_id())
+    running = threading.Lock()
+
+    def crawl() -> str:
+        if not running.acquire(blocking=False):
+            return "not started: the crawl asked for earlier is still running"
+        try:
+            outcome = runner.run("crawl")
+        finally:
+            running.release()
+        if outcome is None or outcome.status != RUN_OK:
+            # The error's text stays in the logs and job_runs: it may quote a forge's answer.
+            failed = outcome.summary.partition(":")[0] if outcome is not None else "skipped"
+            return f"failed ({failed}); the worker's log has the details"
+        return outcome.summary
+
+    return crawl
 
 
 def forge_hosts(settings: Settings) -> dict[str, str]:
@@ -203,7 +252,9 @@ def build_forge_events(
 def build_deliverer(core: Core, worker_id: str, composers: Mapping[str, Composer] | None = None) -> Deliverer:
     """The outbox deliverer (bot/slack/outbox.py) for this process; `worker_id` must be unique per process."""
     from bot.slack.issue_blocks import compose_digest, compose_gfi
+    from bot.slack.nomination_blocks import compose_nomination
     from bot.slack.outbox import RECIPIENT_CHECK_SECONDS, Deliverer, compose_notice, new_delivery_client
+    from bot.slack.progression_blocks import compose_milestone
     from bot.slack.users import UserGate
 
     settings = core.settings
@@ -213,7 +264,13 @@ def build_deliverer(core: Core, worker_id: str, composers: Mapping[str, Composer
         client,
         composers
         if composers is not None
-        else {"notice": compose_notice, "gfi": compose_gfi, "digest": compose_digest},
+        else {
+            "notice": compose_notice,
+            "gfi": compose_gfi,
+            "digest": compose_digest,
+            "nomination": compose_nomination,
+            "milestone": compose_milestone,
+        },
         core.now,
         worker_id=worker_id,
         max_attempts=settings.delivery_max_attempts,

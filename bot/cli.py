@@ -22,6 +22,7 @@ from bot.app import (
     Core,
     build_core,
     build_crawler,
+    build_deliverer,
     build_discovery,
     build_http_server,
     build_identity_matcher,
@@ -29,7 +30,7 @@ from bot.app import (
     utc_now,
 )
 from bot.catalog.crawl import CrawlSummary
-from bot.catalog.export import portal_repos
+from bot.catalog.export import csv_text, portal_repos
 from bot.config import Settings, SettingsError, load_settings
 from bot.db.engine import session_scope, upgrade
 from bot.db.operations import RUN_OK
@@ -69,7 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     crawl = commands.add_parser("crawl", help="one crawl now, with a progress bar and a summary")
     crawl.add_argument("--full", action="store_true", help="re-read every repository, not only changed ones")
     export = commands.add_parser("export", help="export the catalog")
-    export.add_argument("--format", required=True, choices=["sap-portal"], help="sap-portal: repos.json")
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=["sap-portal", "csv"],
+        help="sap-portal: repos.json; csv: one row per project",
+    )
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply Alembic migrations")
@@ -271,6 +277,8 @@ def _console_over_fake_slack(core: Core, console: Console, forge: FakeForge | No
     from bot.sandbox.console.console import run_console
     from bot.sandbox.console.forge_commands import sandbox_forge_console
     from bot.sandbox.slack.fake_slack import FakeSlack
+    from bot.sandbox.slack.slack_requests import SlackUser
+    from bot.sandbox.startup import deliver_now, levels_line
 
     with FakeSlack() as slack:
         slack_core = replace(core, settings=slack.settings_for(core.settings))
@@ -280,24 +288,45 @@ def _console_over_fake_slack(core: Core, console: Console, forge: FakeForge | No
         if matcher is not None:
             matched = matcher.match_by_email()
             console.print(f"Tied {matched.matched} forge accounts to Slack users by e-mail.", markup=False)
+        # Levels, milestones and nominations before the first prompt, as the worker's job decides them
+        # (its schedule would first run it up to 15 minutes later); the console then prints the DMs.
+        progression = JobRunner(slack_core, JOBS, default_worker_id()).run("progression")
+        if progression is not None and progression.status == RUN_OK:
+            line = levels_line(slack_core.sessions, you=SlackUser().user_id)
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+        else:
+            console.print("Levels: not computed (the progression job failed; see the log).", markup=False)
         app = build_slack_app(slack_core, build_discovery(slack_core))
+        deliverer = build_deliverer(slack_core, f"console:{default_worker_id()}")
         with build_http_server(slack_core, app, "127.0.0.1", 0) as server, running_worker(slack_core, JOBS):
             interactive = sys.stdin is not None and sys.stdin.isatty()
             console.file.flush()
             forge_console = sandbox_forge_console(forge, slack_core.settings, server.url)
             return run_console(
-                f"{server.url}/slack/events", slack, sys.stdin, sys.stdout, interactive, forge=forge_console
+                f"{server.url}/slack/events",
+                slack,
+                sys.stdin,
+                sys.stdout,
+                interactive,
+                forge=forge_console,
+                settle=lambda: deliver_now(
+                    lambda: deliverer.deliver_due().claimed, slack_core.sessions, slack_core.now
+                ),
+                shown=0,  # what start-up sent: the nomination card to the console's user, milestones
             )
 
 
 def _export(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     core = build_core(settings)
     with session_scope(core.sessions) as session:
-        repos = portal_repos(session)
-    text = json.dumps(repos, indent=2, ensure_ascii=False) + "\n"
+        if args.format == "csv":
+            text, count = csv_text(session, core.now(), settings.metrics_window_days)
+        else:
+            repos = portal_repos(session, core.now(), settings.metrics_window_days)
+            text, count = json.dumps(repos, indent=2, ensure_ascii=False) + "\n", len(repos)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        Console(stderr=True).print(f"wrote {len(repos)} projects to {args.output}", markup=False)
+        Path(args.output).write_text(text, encoding="utf-8", newline="")
+        Console(stderr=True).print(f"wrote {count} projects to {args.output}", markup=False)
     else:
         sys.stdout.write(text)
     return 0

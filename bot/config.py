@@ -111,7 +111,7 @@ class Settings(BaseModel):
         default=90, ge=0, le=3650
     )  # after a Decline, no new nomination for this long
     milestone_backfill_days: int = Field(default=30, ge=0, le=3650)  # older milestones are recorded, not DM'd
-    progression_schedule: str = "30 3 * * *"  # cron: the full recompute (the crawl runs the incremental one)
+    progression_schedule: str = "*/15 * * * *"  # cron: levels from new ledger rows (a full recompute daily)
     metrics_window_days: int = Field(
         default=90, ge=7, le=3650
     )  # metrics' window; trends compare the one before

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, errors, events, issue_actions, subscription_actions
+from handlers import (
+    actions,
+    commands,
+    errors,
+    events,
+    issue_actions,
+    nomination_actions,
+    subscription_actions,
+)
 from handlers.deps import ANSWER_DEADLINE_SECONDS, HandlerDeps
 
 
@@ -16,6 +24,7 @@ def register_all(app: App, deps: HandlerDeps) -> None:
     actions.register(app, deps)
     subscription_actions.register(app, deps)
     issue_actions.register(app, deps)
+    nomination_actions.register(app, deps)
     events.register(app, deps)
     errors.register(app)
 

@@ -35,7 +35,7 @@ def register(app: App, deps: HandlerDeps) -> None:
             if reason is not None:
                 outcome["outcome"] = f"refused_{reason}"
                 return refusal_message(reason)
-            asker = Asker(profile or SlackProfile(user_id))
+            asker = Asker(profile or SlackProfile(user_id), respond)
             outcome["subcommand"], message = dispatch(deps, asker, str(command.get("text", "")))
             outcome["outcome"] = "ok"
             return message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -13,6 +14,8 @@ if TYPE_CHECKING:
     from bot.services.discovery import Discovery
     from bot.services.identity import IdentityService
     from bot.services.issue_list import IssueFinder
+    from bot.services.progression import ProgressionService
+    from bot.services.stats import StatsService
     from bot.services.subscriptions import SubscriptionService
 
 ANSWER_DEADLINE_SECONDS = 2.0  # Slack waits 3 s for the acknowledgement; this leaves room for the trip
@@ -33,6 +36,11 @@ class HandlerDeps:
     identities: IdentityService | None = None  # link, unlink
     issues: IssueFinder | None = None  # issues (and its *More* button)
     claims: Claims | None = None  # *Claim* and *Not interested* on a delivered good-first-issue
+    progression: ProgressionService | None = None  # me, admin promote, Approve/Decline a nomination
+    # `admin crawl`: runs one crawl now (as `innersource-bot job crawl` does) and returns its summary
+    # line; it may take minutes, so the listener calls it in the executor and answers via response_url.
+    admin_crawl: Callable[[], str] | None = None
+    stats: StatsService | None = None  # stats
 
     def subscribed_projects(self, user_id: str) -> frozenset[int] | None:
         """The caller's subscribed projects, for *Subscribe*/*Unsubscribe* buttons (None: no buttons)."""

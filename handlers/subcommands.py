@@ -8,26 +8,42 @@ and returns the rendered message. It runs after the user check, off the request 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from slack_bolt import Respond
+
 from bot.services.command_line import parse
 from bot.services.identity import IdentityService, SlackProfile
+from bot.services.progression import ProgressionService
 from bot.services.results import HelpLine, HelpTopic, UnknownCommand
 from bot.services.subscriptions import SubscriptionService
 from bot.slack.blocks import find_message, help_message, project_message
 from bot.slack.issue_blocks import issues_message
+from bot.slack.progression_blocks import (
+    admin_help_message,
+    admin_message,
+    admin_refused_message,
+    crawl_done_message,
+    crawl_started_message,
+    crawl_unavailable_message,
+    me_message,
+)
+from bot.slack.stats_blocks import stats_message
 from bot.slack.subscription_blocks import (
     cadence_message,
     link_message,
     subscription_change_message,
     subscriptions_message,
 )
+from handlers.background import run_later
 from handlers.deps import HandlerDeps
 
 Message = dict[str, Any]
 T = TypeVar("T")
+_BARE_MENTION = re.compile(r"(?<![<\w])@([UW][A-Z0-9]{2,})\b")
 
 
 @dataclass(frozen=True)
@@ -35,6 +51,8 @@ class Asker:
     """Who typed the command, as `users.info` describes them (admitted by the user gate already)."""
 
     profile: SlackProfile
+    # The command's response_url, for an answer that follows the acknowledgement (`admin crawl`).
+    respond: Respond | None = None
 
     @property
     def user_id(self) -> str:
@@ -105,6 +123,47 @@ def _link(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
 
 def _unlink(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
     return link_message(_identity_service(deps).unlink(asker.profile, argument))
+
+
+def _progression(deps: HandlerDeps) -> ProgressionService:
+    return _wired(deps.progression, "progression")
+
+
+def _me(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
+    return me_message(_progression(deps).me(asker.profile))
+
+
+def _stats(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
+    return stats_message(_wired(deps.stats, "stats").stats())
+
+
+def _admin(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
+    progression = _progression(deps)
+    if not progression.is_admin(asker.user_id):  # before anything else: nothing runs, nothing is said
+        return admin_refused_message()
+    word, _, rest = argument.strip().partition(" ")
+    if word.lower() == "promote":
+        return admin_message(progression.promote(asker.profile, _mentions(rest)))
+    if word.lower() == "crawl":
+        return _admin_crawl(deps, asker)
+    return admin_help_message()
+
+
+def _mentions(text: str) -> str:
+    """Mentions back in Slack's form: the parser has turned `<@U…|name>` into `@U…` (command_line.plain)."""
+    return _BARE_MENTION.sub(r"<@\1>", text)
+
+
+def _admin_crawl(deps: HandlerDeps, asker: Asker) -> Message:
+    crawl, respond = deps.admin_crawl, asker.respond
+    if crawl is None or respond is None:
+        return crawl_unavailable_message()
+
+    def work() -> None:  # minutes, maybe: off the answer, the summary follows through response_url
+        respond(crawl_done_message(crawl()))
+
+    run_later(deps.executor, "admin crawl", asker.user_id, work, respond)
+    return crawl_started_message()
 
 
 TABLE: tuple[Subcommand, ...] = (
@@ -180,6 +239,29 @@ TABLE: tuple[Subcommand, ...] = (
         _link,
     ),
     Subcommand("unlink", HelpLine("unlink FORGE", "forget a linked forge account", "unlink github"), _unlink),
+    Subcommand(
+        "me",
+        HelpLine("me", "your level, contributions and next step", "me"),
+        _me,
+        ("progress", "level"),
+    ),
+    Subcommand(
+        "stats",
+        HelpLine(
+            "stats", "the program at a glance: levels, response times, InnerSource ratio, waits", "stats"
+        ),
+        _stats,
+        ("metrics",),
+    ),
+    Subcommand(
+        "admin",
+        HelpLine(
+            "admin crawl | admin promote @user PROJECT",
+            "admins only: crawl now, or make someone a trusted committer of a project",
+            "admin promote @ana acme/kafka-client",
+        ),
+        _admin,
+    ),
 )
 
 BY_NAME: dict[str, Subcommand] = {row.name: row for row in TABLE}

@@ -205,7 +205,7 @@ def test_an_unknown_job_is_refused_naming_the_known_ones(tmp_path: Path) -> None
     env = _environment(f"sqlite:///{tmp_path / 'jobs.db'}")
     unknown = _command(["job", "crwal"], tmp_path, env)
     assert unknown.returncode == 2
-    assert "unknown job 'crwal'; known jobs: crawl, deliver, route-issues" in unknown.stderr
+    assert "unknown job 'crwal'; known jobs: crawl, deliver, progression, route-issues" in unknown.stderr
     later = _command(["job", "digests"], tmp_path, env)
     assert later.returncode == 2 and "'digests' is not available in this version" in later.stderr
 
@@ -331,3 +331,12 @@ def test_two_workers_run_each_tick_once_and_a_killed_holder_is_replaced(
             assert "job_skipped" not in first.output() + second.output()  # the lease alone kept them apart
         finally:
             observer.engine.dispose()
+
+
+def test_the_progression_job_runs_once_from_the_command_line(tmp_path: Path) -> None:
+    env = _environment(f"sqlite:///{tmp_path / 'jobs.db'}")
+    result = _command(["job", "progression"], tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    said = " ".join(result.stdout.split())  # the console wraps long lines
+    assert said.startswith("progression: full recompute: 0 contributors")
+    assert "program metrics over 90 days refreshed (0 projects)" in said

@@ -44,6 +44,7 @@ class CrawlSettings:
     include_private_topic: str
     readiness_threshold: int
     workers: int = 8
+    bot_logins: tuple[str, ...] = ()  # accounts that are bots without saying so (Settings.bot_logins)
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,7 @@ class Crawler:
                             Project.forge_id == repo.forge_id,
                         )
                     ).one()
-                    store.apply_details(session, project, result, self.now())
+                    store.apply_details(session, project, result, self.now(), self.settings.bot_logins)
                 if done % COMMIT_EVERY == 0:
                     session.commit()
                 self.progress("details", done, len(repos))

@@ -13,8 +13,20 @@ from sqlalchemy.orm import Session
 
 from bot.catalog.readiness import ReadinessFacts, checklist, is_ready, maintainers
 from bot.catalog.score import ScoreInputs, activity_score
+from bot.catalog.trusted_committers import listed_trusted_committers
 from bot.db.models import Contribution, GoodFirstIssue, Project
-from bot.forges.base import Issue, MergedChange, RepoDetails, RepoSummary, Review
+from bot.db.progression import ChangeRequest
+from bot.forges.base import (
+    ChangeResponse,
+    ChangeSummary,
+    Issue,
+    MergedChange,
+    RepoDetails,
+    RepoSummary,
+    Review,
+    first_response,
+    login_keys,
+)
 
 
 def new_project(summary: RepoSummary, namespace: str, now: datetime) -> Project:
@@ -28,6 +40,7 @@ def new_project(summary: RepoSummary, namespace: str, now: datetime) -> Project:
         details_complete=False,
         docs={},
         maintainers=[],
+        trusted_committers=[],
         weekly_commits=[],
         languages={},
         readme_excerpt="",
@@ -57,8 +70,17 @@ def apply_summary(project: Project, summary: RepoSummary) -> None:
     project.pushed_at = summary.pushed_at
 
 
-def apply_details(session: Session, project: Project, details: RepoDetails, now: datetime) -> None:
-    """Everything one detail read produced: files, languages, commits, contributions."""
+def apply_details(
+    session: Session,
+    project: Project,
+    details: RepoDetails,
+    now: datetime,
+    bot_logins: Iterable[str] = (),
+) -> None:
+    """Everything one detail read produced: files, languages, commits, contributions, change requests.
+
+    `bot_logins`: accounts that are bots without saying so (`Settings.bot_logins`).
+    """
     apply_summary(project, details.summary)
     files = details.files
     project.subscribers = details.subscribers
@@ -78,10 +100,15 @@ def apply_details(session: Session, project: Project, details: RepoDetails, now:
         "innersource_error": files.innersource_error,
     }
     project.maintainers = maintainers(files.codeowners_text, files.innersource)
+    project.trusted_committers = listed_trusted_committers(
+        files.innersource, files.trusted_committers_section
+    )
     project.change_marker = details.summary.change_marker
     project.details_complete = True
     project.last_crawled_at = now
-    record_contributions(session, project, details.merged_changes, details.reviews)
+    bots = login_keys(bot_logins)
+    record_contributions(session, project, details.merged_changes, details.reviews, bots)
+    record_change_requests(session, project, details.change_requests, bots)
 
 
 def _issue_row(project: Project, issue: Issue) -> GoodFirstIssue:
@@ -136,16 +163,24 @@ def apply_issue_change(project: Project, issue: Issue, labels: Iterable[str]) ->
 
 
 def record_contributions(
-    session: Session, project: Project, changes: Iterable[MergedChange], reviews: Iterable[Review]
+    session: Session,
+    project: Project,
+    changes: Iterable[MergedChange],
+    reviews: Iterable[Review],
+    bot_logins: Iterable[str] = (),
 ) -> int:
-    """Append to the ledger, deduplicated by forge id. Returns how many rows were new."""
+    """Append to the ledger, deduplicated by forge id. Returns how many rows were new.
+
+    An account in `bot_logins` (case-insensitive) is recorded as a bot, whatever the forge said.
+    """
     prefix = f"{project.forge}:{project.host}"
+    bots = login_keys(bot_logins)
     entries: dict[str, tuple[str, str, bool, int, str, str, datetime]] = {}
     for c in changes:
         entries[f"{prefix}:merged_change:{c.forge_id}"] = (
             "merged_change",
             c.author,
-            c.author_is_bot,
+            c.author_is_bot or c.author.casefold() in bots,
             c.number,
             c.title,
             c.url,
@@ -155,7 +190,7 @@ def record_contributions(
         entries[f"{prefix}:review:{r.forge_id}"] = (
             "review",
             r.reviewer,
-            r.reviewer_is_bot,
+            r.reviewer_is_bot or r.reviewer.casefold() in bots,
             r.change_number,
             "",
             "",
@@ -184,6 +219,69 @@ def record_contributions(
     ]
     session.add_all(fresh)
     return len(fresh)
+
+
+def record_change_requests(
+    session: Session, project: Project, changes: Iterable[ChangeSummary], bot_logins: Iterable[str] = ()
+) -> int:
+    """Upsert pull/merge requests by key (`forge:host:change:<forge id>`). Returns how many were new.
+
+    State, title and merge/close times follow the latest news; the first response only ever moves
+    earlier (a crawl of a shorter window, or a webhook, may not see the earliest one); an author
+    never becomes unknown ("" from a webhook that could not name them).
+    """
+    bots = login_keys(bot_logins)
+    prefix = f"{project.forge}:{project.host}:change"
+    fresh = {f"{prefix}:{c.forge_id}": c for c in changes}
+    if not fresh:
+        return 0
+    session.flush()  # a project first seen in this crawl needs its id
+    rows = {
+        row.key: row
+        for row in session.scalars(select(ChangeRequest).where(ChangeRequest.key.in_(list(fresh))))
+    }
+    added = 0
+    for key, change in fresh.items():
+        row = rows.get(key)
+        if row is None:
+            row = ChangeRequest(
+                key=key, project_id=project.id, forge=project.forge, host=project.host, author=""
+            )
+            session.add(row)
+            added += 1
+        row.number, row.title, row.url = change.number, change.title, change.url or row.url or ""
+        if change.author or not row.author:
+            row.author = change.author
+            row.author_is_bot = change.author_is_bot or change.author.casefold() in bots
+        row.state, row.created_at = change.state, change.created_at
+        row.merged_at = change.merged_at or (row.merged_at if change.state == "merged" else None)
+        row.closed_at = change.closed_at or (row.closed_at if change.state != "open" else None)
+        _respond(row, change.responses, bots)
+    return added
+
+
+def record_change_response(
+    session: Session, project: Project, number: int, response: ChangeResponse, bot_logins: Iterable[str] = ()
+) -> bool:
+    """A comment on a known change request (a webhook names the change only by number). Returns
+    whether the change is known; an unknown one waits for the crawl, which reads its comments too."""
+    row = session.scalars(
+        select(ChangeRequest).where(ChangeRequest.project_id == project.id, ChangeRequest.number == number)
+    ).first()
+    if row is None:
+        return False
+    _respond(row, (response,), login_keys(bot_logins))
+    return True
+
+
+def _respond(row: ChangeRequest, responses: Iterable[ChangeResponse], bots: frozenset[str]) -> None:
+    """Lower `first_response_at` to the earliest response by someone other than the author or a bot;
+    `updated_at` is the latest thing known to have happened to the change."""
+    earliest = first_response(row.author, responses, bots)
+    if earliest is not None and (row.first_response_at is None or earliest < row.first_response_at):
+        row.first_response_at = earliest
+    known = (row.created_at, row.merged_at, row.closed_at, row.first_response_at)
+    row.updated_at = max(t for t in known if t is not None)
 
 
 def rescore(project: Project, threshold: int, now: datetime) -> bool:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -166,6 +167,8 @@ class Contribution(Base):
         UniqueConstraint("key", name="uq_contributions_key"),
         Index("ix_contributions_author", "forge", "host", "author"),
         Index("ix_contributions_project_kind_time", "project_id", "kind", "occurred_at"),
+        # Progression reads one person's work by login, case-insensitively (`me`, the incremental run).
+        Index("ix_contributions_author_key", text("lower(author)")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

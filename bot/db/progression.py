@@ -10,12 +10,14 @@
 - `nominations`: a trusted-committer candidate on a project and its maintainers' decision.
 - `milestones`: what a person reached (first merged contribution, a level, trusted committer), once
   each, and whether it was told by DM or recorded silently (old work on first install).
+- `metric_snapshots`: the program-wide metrics as last computed by the worker, for `stats`.
 - `progression_cursors`: how far the incremental recompute has read the ledger and the identities.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -125,6 +127,17 @@ class Milestone(Base):
     reached_at: Mapped[datetime]  # the contribution (or decision) that reached it
     recorded_at: Mapped[datetime]
     told: Mapped[bool] = mapped_column(Boolean, default=False)  # False: older than the backfill window
+
+
+class MetricSnapshot(Base):
+    """The program-wide metrics as the worker last computed them (`stats` reads this, not the ledger)."""
+
+    __tablename__ = "metric_snapshots"
+
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)  # program
+    window_days: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class ProgressionCursor(Base):

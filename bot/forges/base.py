@@ -7,7 +7,7 @@ the bot sees only these types. Adding another forge means one new module impleme
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -18,6 +18,11 @@ _BOT_LOGIN = re.compile(r"(\[bot\]$|-bot$|_bot$|^bot-|^project_\d+_bot|^group_\d
 def is_bot_login(login: str, account_type: str | None = None) -> bool:
     """Bots never count as contributors: GitHub says `type: Bot`; GitLab bot users follow names."""
     return account_type == "Bot" or bool(_BOT_LOGIN.search(login))
+
+
+def login_keys(logins: Iterable[str]) -> frozenset[str]:
+    """Logins as compared everywhere (forges treat them case-insensitively): stripped, case-folded."""
+    return frozenset(login.strip().casefold() for login in logins if login.strip())
 
 
 class ForgeError(Exception):
@@ -120,6 +125,71 @@ class Review:
 
 
 @dataclass(frozen=True)
+class ChangeResponse:
+    """A review, approval or comment on a change: a candidate for its first response.
+
+    The adapters keep each account's earliest one; who counts (not the author, not a bot, not a
+    configured `bot_logins` account) is decided by `ChangeSummary.first_response_at`.
+    """
+
+    login: str
+    is_bot: bool
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ChangeSummary:
+    """A pull/merge request in any state (open, merged, closed), for time to first response."""
+
+    forge_id: str
+    repo_forge_id: str
+    number: int
+    title: str
+    url: str
+    author: str  # "" when a webhook could not name them (the crawl fills it in)
+    author_is_bot: bool
+    state: str  # "open" | "merged" | "closed"
+    created_at: datetime
+    merged_at: datetime | None = None
+    closed_at: datetime | None = None
+    responses: tuple[ChangeResponse, ...] = ()
+
+    def first_response_at(self, bot_logins: frozenset[str] = frozenset()) -> datetime | None:
+        return first_response(self.author, self.responses, bot_logins)
+
+
+def first_response(
+    author: str, responses: Iterable[ChangeResponse], bot_logins: frozenset[str] = frozenset()
+) -> datetime | None:
+    """The earliest response by someone other than the author and bots; None while there is none.
+
+    `bot_logins` holds `login_keys` of accounts that are bots without saying so.
+    """
+    author_key = author.casefold()
+    return min(
+        (
+            r.at
+            for r in responses
+            if not r.is_bot
+            and r.login
+            and r.login.casefold() != author_key
+            and r.login.casefold() not in bot_logins
+        ),
+        default=None,
+    )
+
+
+def earliest_responses(responses: Iterable[ChangeResponse]) -> tuple[ChangeResponse, ...]:
+    """Each account's earliest response, oldest first: all a first response can come from."""
+    first: dict[str, ChangeResponse] = {}
+    for response in responses:
+        key = response.login.casefold()
+        if key not in first or response.at < first[key].at:
+            first[key] = response
+    return tuple(sorted(first.values(), key=lambda r: r.at))
+
+
+@dataclass(frozen=True)
 class RepoFiles:
     """What the repository's files say, as far as the catalog needs it."""
 
@@ -133,6 +203,8 @@ class RepoFiles:
     secret_detection: bool = False  # GitLab Secret-Detection template; GitHub gitleaks/trufflehog
     innersource: dict[str, Any] | None = None  # parsed innersource.json, None when absent/invalid
     innersource_error: str | None = None  # why innersource.json was ignored, if it was
+    # The README's "Trusted Committers" section (read from the whole README, not the excerpt).
+    trusted_committers_section: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +218,8 @@ class RepoDetails:
     files: RepoFiles
     merged_changes: tuple[MergedChange, ...]  # merged since `since` (or the look-back window)
     reviews: tuple[Review, ...]
+    # Every pull/merge request updated since `since` (or in the look-back window), any state.
+    change_requests: tuple[ChangeSummary, ...] = ()
 
 
 @dataclass
@@ -193,7 +267,8 @@ class Forge(Protocol):
         ...
 
     def fetch_details(self, summary: RepoSummary, since: datetime | None) -> RepoDetails:
-        """Read one repository. `since`: merged changes/reviews newer than this (None: full window)."""
+        """Read one repository. `since`: merged changes/reviews and changed pull/merge requests newer
+        than this (None: the full look-back window)."""
         ...
 
     def open_good_first_issues(self, namespace: str) -> Iterator[Issue]:

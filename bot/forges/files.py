@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 README_EXCERPT_CHARS = 4000
+SECTION_CHARS = 4000  # a README section kept for the catalog (trusted committers): bounded for storage
 
 _README = re.compile(r"^readme(\.[a-z0-9]+)?$", re.IGNORECASE)
 _CONTRIBUTING = re.compile(r"^contributing(\.[a-z0-9]+)?$", re.IGNORECASE)
@@ -24,6 +25,11 @@ _SECRET_SCANNERS = re.compile(r"gitleaks|trufflehog|trufflesecurity", re.IGNOREC
 _GITLAB_SECRET_DETECTION = re.compile(
     r"Secret-Detection(\.latest)?\.gitlab-ci\.yml|secret_detection", re.IGNORECASE
 )
+_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(\s+#+)?\s*$")
+_UNDERLINE = re.compile(r"^ {0,3}([=\-~^*+\"'`])\1*\s*$")  # Markdown setext, reStructuredText
+_UNDERLINE_LEVELS = {"=": 1, "-": 2}  # other reStructuredText adornments count as deeper levels
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_TRUSTED_COMMITTERS_TITLE = re.compile(r"trusted[\s_-]*committers?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,42 @@ def workflow_runs_secret_scanner(text: str) -> bool:
 def gitlab_ci_has_secret_detection(text: str) -> bool:
     """A .gitlab-ci.yml that includes GitLab's Secret-Detection template (or defines its job)."""
     return bool(_GITLAB_SECRET_DETECTION.search(text))
+
+
+def _headings(lines: list[str]) -> list[tuple[int, int, int, str]]:
+    """(first line, first body line, level, title) of each heading, outside fenced code blocks."""
+    found: list[tuple[int, int, int, str]] = []
+    fenced = False
+    for i, line in enumerate(lines):
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        if atx := _ATX_HEADING.match(line):
+            found.append((i, i + 1, len(atx[1]), atx[2]))
+        elif (
+            i + 1 < len(lines)
+            and line.strip()
+            and len(lines[i + 1].strip()) >= 3
+            and (underline := _UNDERLINE.match(lines[i + 1]))
+            and not _ATX_HEADING.match(line)
+            and not (found and found[-1][1] > i)  # this line is the underline of the heading before
+        ):
+            found.append((i, i + 2, _UNDERLINE_LEVELS.get(underline[1], 3), line.strip()))
+    return found
+
+
+def trusted_committers_section(readme: str) -> str | None:
+    """The body of the README's "Trusted Committers" section (any heading level and case, Markdown
+    or reStructuredText), up to the next heading of the same or a higher level; None without one."""
+    lines = readme.splitlines()
+    headings = _headings(lines)
+    for n, (_, body, level, title) in enumerate(headings):
+        if _TRUSTED_COMMITTERS_TITLE.fullmatch(re.sub(r"[^\w\s-]", "", title).strip()):
+            end = next((start for start, _, deeper, _ in headings[n + 1 :] if deeper <= level), len(lines))
+            return "\n".join(lines[body:end]).strip()[:SECTION_CHARS]
+    return None
 
 
 def readme_excerpt(text: str) -> str:

@@ -7,13 +7,15 @@ request per listing page (it turns a 304 into an empty object), a bounded wait f
 retries a 202 forever), and an exact request budget (its objects lazily fetch missing fields).
 JSON is mapped to `base.py` dataclasses by `github_records.py`.
 
-Requests per repository (`fetch_details`): the repository (subscribers), languages, commit
-participation (skipped when idle for 13 weeks), one recursive tree, then only the files the tree
-shows (README, innersource.json, CODEOWNERS), and closed pull requests only when something was
-pushed in the window. Empty repositories skip everything that reads the tree. Whether a workflow
-runs gitleaks or trufflehog comes from one code search per scanner and organisation, made once
-per instance (workflow files are read only if that search fails). Good-first-issues are read
-organisation-wide by issue search (`open_good_first_issues`), never per repository.
+Requests per repository (`fetch_details`): the repository (subscribers), languages, commit participation
+(skipped when idle for 13 weeks), one recursive tree, then only the files the tree shows (README,
+innersource.json, CODEOWNERS), and pull requests (any state) only when something was pushed in the
+window: reviews of merged ones and of people's changes touched since they were opened, and then one
+listing of the repository's comments, for the first response. Empty repositories skip everything that
+reads the tree. Whether a workflow runs gitleaks or trufflehog comes from one code search per scanner
+and organisation, made once per instance (workflow files are read only if that search fails).
+Good-first-issues are read organisation-wide by issue search (`open_good_first_issues`), never per
+repository.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -35,6 +38,8 @@ from bot.forges import files as repo_files
 from bot.forges import github_records as records
 from bot.forges import github_search as search
 from bot.forges.base import (
+    ChangeResponse,
+    ChangeSummary,
     ConditionalCache,
     ForgeError,
     Issue,
@@ -45,6 +50,7 @@ from bot.forges.base import (
     RepoSummary,
     RequestStats,
     Review,
+    earliest_responses,
 )
 from bot.forges.github_transport import RetryPolicy, Transport
 
@@ -55,6 +61,8 @@ _IDLE_WEEKS = (0,) * 13
 _MAX_WORKFLOWS = 10  # bounds the cost of a repository with dozens of workflows
 _SCANNERS = ("gitleaks", "trufflehog")  # what `files.workflow_runs_secret_scanner` looks for
 _SCANNER_NAME = re.compile(r"secret|leak|truffle|scan|security", re.IGNORECASE)
+# What one detail read learns of pull requests: merged changes, their reviews, every change request.
+_Changes = tuple[tuple[MergedChange, ...], tuple[Review, ...], tuple[ChangeSummary, ...]]
 
 
 def _likely_scanners_first(paths: Sequence[str]) -> list[str]:
@@ -204,7 +212,7 @@ class GitHubForge:
         # No primary language means linguist found none: the breakdown would be empty too.
         coded = not summary.empty and summary.primary_language is not None
         languages = self._http.get(f"{base}/languages").data or {} if coded else {}
-        changes, reviews = self._merged_changes(summary, base, since)
+        changes, reviews, change_requests = self._changes(summary, base, since)
         return RepoDetails(
             summary=summary,
             subscribers=int(repo.get("subscribers_count") or 0),
@@ -213,6 +221,7 @@ class GitHubForge:
             files=RepoFiles() if summary.empty else self._files(summary, base, scanning),
             merged_changes=changes,
             reviews=reviews,
+            change_requests=change_requests,
         )
 
     def _weekly_commits(self, summary: RepoSummary, base: str) -> tuple[int, ...]:
@@ -262,6 +271,7 @@ class GitHubForge:
             secret_detection=detected,
             innersource=innersource,
             innersource_error=problem,
+            trusted_committers_section=repo_files.trusted_committers_section(readme) if readme else None,
         )
 
     def _ci_scans(self, summary: RepoSummary, base: str, facts: repo_files.TreeFacts) -> bool:
@@ -293,28 +303,58 @@ class GitHubForge:
                 self._scanning_workflows[org.lower()] = found
             return self._scanning_workflows[org.lower()]
 
-    def _merged_changes(
-        self, summary: RepoSummary, base: str, since: datetime | None
-    ) -> tuple[tuple[MergedChange, ...], tuple[Review, ...]]:
+    def _changes(self, summary: RepoSummary, base: str, since: datetime | None) -> _Changes:
+        """Pull requests updated in the window, newest first, in one listing (any state): merged ones
+        are the ledger's, each with its reviews; every one is a change request. Its first response
+        comes from its reviews and from the repository's comments of the window (one listing), read
+        only for people's changes touched since they were opened (bots' changes need no answer).
+        """
         start = self._now() - self._lookback
         start = max(start, since) if since is not None else start
-        if summary.empty or summary.pushed_at < start:  # a merge pushes the base branch
-            return (), ()
-        changes: list[MergedChange] = []
-        url = f"{base}/pulls?state=closed&sort=updated&direction=desc&per_page=100"
-        for item in self._http.items(url):
+        if summary.empty or summary.pushed_at < start:  # a merge (and a same-repo PR) pushes
+            return (), (), ()
+        pulls: list[records.JSON] = []
+        for item in self._http.items(f"{base}/pulls?state=all&sort=updated&direction=desc&per_page=100"):
             updated = records.parse_time(item.get("updated_at"))
             if updated is not None and updated < start:
                 break  # sorted by updated, newest first: the rest is older still
-            change = records.merged_change(item, repo_forge_id=summary.forge_id)
-            if change is not None and change.merged_at >= start:
-                changes.append(change)
+            pulls.append(item)
+        changes: list[MergedChange] = []
         reviews: list[Review] = []
-        for change in changes:
-            for item in self._http.items(f"{base}/pulls/{change.number}/reviews?per_page=100"):
-                review = records.review(item, repo_forge_id=summary.forge_id, change_number=change.number)
-                reviews += [review] if review is not None else []
-        return tuple(changes), tuple(reviews)
+        requests_: list[ChangeSummary] = []
+        responses: dict[int, list[ChangeResponse]] = {}
+        awaited = False  # a person's change someone may have answered: comments are worth reading
+        for item in pulls:
+            request = records.change_summary(item, repo_forge_id=summary.forge_id)
+            requests_.append(request)
+            change = records.merged_change(item, repo_forge_id=summary.forge_id)
+            merged = change is not None and change.merged_at >= start
+            if change is not None and merged:
+                changes.append(change)
+            # A review or comment bumps `updated_at`: a change untouched since it was opened has none.
+            touched = records.parse_time(item.get("updated_at")) != request.created_at
+            ended = request.closed_at is not None and request.closed_at < start
+            answerable = touched and not request.author_is_bot and not ended
+            awaited = awaited or answerable
+            if not (merged or answerable):
+                continue
+            for item_ in self._http.items(f"{base}/pulls/{request.number}/reviews?per_page=100"):
+                review = records.review(item_, repo_forge_id=summary.forge_id, change_number=request.number)
+                if review is None:
+                    continue
+                reviews += [review] if merged else []
+                responses.setdefault(request.number, []).append(records.review_response(review))
+        if awaited:
+            since_text = start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            url = f"{base}/issues/comments?since={since_text}&per_page=100"
+            for comment in self._http.items(url):
+                found = records.comment_response(comment)
+                if found is not None:
+                    responses.setdefault(found[0], []).append(found[1])
+        summaries = tuple(
+            replace(r, responses=earliest_responses(responses.get(r.number, ()))) for r in requests_
+        )
+        return tuple(changes), tuple(reviews), summaries
 
     # -- organisation-wide issue reads -------------------------------------------------------------
     def open_good_first_issues(self, namespace: str) -> Iterator[Issue]:

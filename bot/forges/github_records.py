@@ -13,12 +13,21 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.forges.base import Issue, MergedChange, RepoSummary, Review, is_bot_login
+from bot.forges.base import (
+    ChangeResponse,
+    ChangeSummary,
+    Issue,
+    MergedChange,
+    RepoSummary,
+    Review,
+    is_bot_login,
+)
 
 JSON = Mapping[str, Any]
 CACHE_VERSION = 1  # bump when RepoSummary changes shape: older cached pages are then ignored
 
 _REPO_URL = re.compile(r"/repos/(?P<full_name>[^/]+/[^/]+)/?$")
+_ISSUE_NUMBER = re.compile(r"/(?:issues|pull)/(?P<number>\d+)(?:[/#?]|$)")
 
 
 def parse_time(value: object) -> datetime | None:
@@ -153,6 +162,46 @@ def review(data: JSON, *, repo_forge_id: str, change_number: int) -> Review | No
         state=str(data.get("state")),
         submitted_at=submitted,
     )
+
+
+def change_summary(
+    data: JSON, *, repo_forge_id: str, responses: Sequence[ChangeResponse] = ()
+) -> ChangeSummary:
+    """A pull request (`pull-request-simple`, or a webhook's `pull_request`) in any state."""
+    login, kind = _login(data.get("user"))
+    merged_at = parse_time(data.get("merged_at"))
+    closed_at = parse_time(data.get("closed_at"))
+    state = "merged" if merged_at else "closed" if data.get("state") == "closed" else "open"
+    return ChangeSummary(
+        forge_id=str(data["id"]),
+        repo_forge_id=repo_forge_id,
+        number=int(data["number"]),
+        title=str(data.get("title") or ""),
+        url=str(data.get("html_url") or ""),
+        author=login,
+        author_is_bot=is_bot_login(login, kind),
+        state=state,
+        created_at=_time(data, "created_at"),
+        merged_at=merged_at,
+        closed_at=closed_at or merged_at if state != "open" else None,
+        responses=tuple(responses),
+    )
+
+
+def review_response(review: Review) -> ChangeResponse:
+    return ChangeResponse(review.reviewer, review.reviewer_is_bot, review.submitted_at)
+
+
+def comment_response(data: JSON) -> tuple[int, ChangeResponse] | None:
+    """(issue or pull request number, response) of an `issue-comment`; None if it names neither."""
+    match = _ISSUE_NUMBER.search(str(data.get("issue_url") or "")) or _ISSUE_NUMBER.search(
+        str(data.get("html_url") or "")
+    )
+    created = parse_time(data.get("created_at"))
+    if match is None or created is None:
+        return None
+    login, kind = _login(data.get("user"))
+    return int(match["number"]), ChangeResponse(login, is_bot_login(login, kind), created)
 
 
 def weekly_commits(data: object) -> tuple[int, ...]:

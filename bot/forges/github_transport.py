@@ -45,6 +45,7 @@ _KINDS = (  # first match wins: the kind a request is counted under in RequestSt
     (re.compile(r"/search/"), "search"),
     (re.compile(r"/pulls/\d+/reviews"), "reviews"),
     (re.compile(r"/pulls"), "pulls"),
+    (re.compile(r"/issues/comments$"), "comments"),
     (re.compile(r"/issues"), "issues"),
     (re.compile(r"/stats/"), "stats"),
     (re.compile(r"/git/trees/"), "tree"),

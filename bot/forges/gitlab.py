@@ -2,9 +2,10 @@
 
 Reads a group's projects (subgroups included) and, per project, a handful of requests: languages,
 the root tree (plus `.gitlab/`, and `docs/` only when needed), the few files the catalog opens,
-recent commits and merged MRs with their approvals. Open good-first-issues are read group-wide,
-one query per configured label, never per project. Retries, rate limits and request counting live
-in the transport (gitlab_transport.py) beneath the client.
+recent commits and the MRs of the window (merged ones with their approvals; people's MRs touched
+since they were opened with approvals and, when they have comments, notes, for the first response).
+Open good-first-issues are read group-wide, one query per configured label, never per project.
+Retries, rate limits and request counting live in the transport (gitlab_transport.py) beneath the client.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from urllib.parse import urlsplit
 
 import gitlab
 import requests
-from gitlab.v4.objects import Project
+from gitlab.v4.objects import Project, ProjectMergeRequest
 
 from bot.forges import files
 from bot.forges import gitlab_mapping as mapping
 from bot.forges.base import (
+    ChangeResponse,
+    ChangeSummary,
     ForgeError,
     Issue,
     ListingIncomplete,
@@ -33,11 +36,13 @@ from bot.forges.base import (
     RepoSummary,
     RequestStats,
     Review,
+    earliest_responses,
 )
 from bot.forges.gitlab_transport import GuardedAdapter, guarded_session
 
 ACTIVE_DAYS = 91  # 13 weeks: older last activity means no commits to count
 MAX_COMMIT_PAGES = 10  # 1000 commits in 13 weeks already saturates the activity score
+_NOTE_RESPONDERS = 3  # notes are read until this many people (not the author, not bots) have spoken
 
 
 def _utc_now() -> datetime:
@@ -166,7 +171,7 @@ class GitLabForge:
                     languages = {str(k): float(v) for k, v in answer.items()}
                 repo_files = self._files(project, str(summary.default_branch))
             primary = max(languages, key=languages.__getitem__) if languages else None
-            changes, reviews = self._merged(project, summary, since)
+            changes, reviews, requests = self._changes(project, summary, since)
             return RepoDetails(
                 summary=replace(summary, primary_language=primary),
                 subscribers=0,  # GitLab exposes no watcher count
@@ -177,6 +182,7 @@ class GitLabForge:
                 files=repo_files,
                 merged_changes=tuple(changes),
                 reviews=tuple(reviews),
+                change_requests=tuple(requests),
             )
 
     def _tree(self, project: Project, branch: str, path: str, recursive: bool) -> list[str]:
@@ -215,6 +221,7 @@ class GitLabForge:
             secret_detection=bool(ci and files.gitlab_ci_has_secret_detection(ci)),
             innersource=innersource,
             innersource_error=innersource_error,
+            trusted_committers_section=files.trusted_committers_section(readme) if readme else None,
         )
 
     def _raw(self, project: Project, path: str, branch: str) -> str | None:
@@ -244,30 +251,68 @@ class GitLabForge:
                 break  # older weeks then undercount, but the score is saturated long before
         return mapping.weekly_counts(times, now)
 
-    def _merged(
+    def _changes(
         self, project: Project, summary: RepoSummary, since: datetime | None
-    ) -> tuple[list[MergedChange], list[Review]]:
+    ) -> tuple[list[MergedChange], list[Review], list[ChangeSummary]]:
+        """Merge requests updated in the window, any state, in one listing: merged ones are the
+        ledger's, with their approvals; every one is a change request. Its first response comes from
+        approvals and notes, read only for people's MRs touched since they were opened (notes only
+        when the MR counts any `user_notes_count`)."""
         cutoff = max(since or datetime.min.replace(tzinfo=UTC), self._now() - self._lookback)
         if summary.empty or summary.pushed_at < cutoff:
-            return [], []  # a merge bumps last activity: nothing can have merged since
+            return [], [], []  # a merge bumps last activity: nothing can have merged since
         pages = project.mergerequests.list(
-            state="merged",
+            state="all",
             order_by="updated_at",
             sort="desc",
             updated_after=cutoff.isoformat(),
             iterator=True,
         )
         changes: list[MergedChange] = []
+        reviews: list[Review] = []
+        requests: list[ChangeSummary] = []
         for mr in pages:
             if mapping.parse_time(mr.updated_at) < cutoff:
                 break  # sorted by updated_at: everything further is older still
-            if mr.merged_at and mapping.parse_time(mr.merged_at) >= cutoff:
-                changes.append(mapping.merged_change(mr.attributes, summary.forge_id))
-        reviews: list[Review] = []
-        for change in changes:
-            approval = project.mergerequests.get(change.number, lazy=True).approvals.get()
-            reviews += mapping.approvals(approval.attributes, change)
-        return changes, reviews
+            request = mapping.change_request(mr.attributes, summary.forge_id)
+            merged = request.merged_at is not None and request.merged_at >= cutoff
+            change = mapping.merged_change(mr.attributes, summary.forge_id) if merged else None
+            touched = mapping.parse_time(mr.updated_at) != request.created_at
+            ended = request.closed_at is not None and request.closed_at < cutoff
+            answerable = touched and not request.author_is_bot and not ended
+            responses: list[ChangeResponse] = []
+            handle = project.mergerequests.get(request.number, lazy=True)
+            if change is not None or answerable:
+                approval = handle.approvals.get().attributes
+                if change is not None:
+                    changes.append(change)
+                    approved = mapping.approvals(approval, change)
+                    reviews += approved
+                    responses += [
+                        ChangeResponse(r.reviewer, r.reviewer_is_bot, r.submitted_at) for r in approved
+                    ]
+                else:
+                    responses += mapping.approval_responses(approval)
+            if answerable and int(mr.attributes.get("user_notes_count") or 0) > 0:
+                responses += self._note_responses(handle, request.author)
+            requests.append(replace(request, responses=earliest_responses(responses)))
+        return changes, reviews, requests
+
+    def _note_responses(self, handle: ProjectMergeRequest, author: str) -> list[ChangeResponse]:
+        """Notes oldest first, until a few people other than the author and bots have spoken (the
+        earliest of them is the first response, unless the settings call them bots too)."""
+        found: list[ChangeResponse] = []
+        people: set[str] = set()
+        for note in handle.notes.list(sort="asc", order_by="created_at", iterator=True):
+            response = mapping.note_response(note.attributes)
+            if response is None:
+                continue
+            found.append(response)
+            if not response.is_bot and response.login.casefold() != author.casefold():
+                people.add(response.login.casefold())
+                if len(people) >= _NOTE_RESPONDERS:
+                    break
+        return found
 
     def user_email(self, login: str) -> str | None:
         """The account's public e-mail (GET /users?username=, then GET /users/:id when the list leaves

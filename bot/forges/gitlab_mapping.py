@@ -10,7 +10,15 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.forges.base import Issue, MergedChange, RepoSummary, Review, is_bot_login
+from bot.forges.base import (
+    ChangeResponse,
+    ChangeSummary,
+    Issue,
+    MergedChange,
+    RepoSummary,
+    Review,
+    is_bot_login,
+)
 
 WEEKS = 13
 WEEK = timedelta(days=7)
@@ -113,6 +121,48 @@ def merged_change(mr: Mapping[str, Any], repo_forge_id: str) -> MergedChange:
         created_at=parse_time(mr["created_at"]),
         merged_at=parse_time(mr["merged_at"]),
     )
+
+
+_STATES = {"opened": "open", "merged": "merged", "closed": "closed", "locked": "closed"}
+
+
+def change_request(mr: Mapping[str, Any], repo_forge_id: str) -> ChangeSummary:
+    """A merge request in any state; `locked` (a transient state while merging) counts as closed."""
+    state = _STATES.get(str(mr.get("state")), "open")
+    merged_at = parse_time(mr["merged_at"]) if mr.get("merged_at") else None
+    closed_at = parse_time(mr["closed_at"]) if mr.get("closed_at") else None
+    return ChangeSummary(
+        forge_id=str(mr["id"]),
+        repo_forge_id=repo_forge_id,
+        number=int(mr["iid"]),
+        title=str(mr.get("title") or ""),
+        url=str(mr.get("web_url") or ""),
+        author=username(mr.get("author")),
+        author_is_bot=user_is_bot(mr.get("author")),
+        state=state,
+        created_at=parse_time(mr["created_at"]),
+        merged_at=merged_at if state == "merged" else None,
+        closed_at=(closed_at or merged_at or parse_time(mr["updated_at"])) if state != "open" else None,
+    )
+
+
+def approval_responses(payload: Mapping[str, Any]) -> list[ChangeResponse]:
+    """Approvals as responses; only when GitLab says when (`approved_at`, GitLab 17+)."""
+    return [
+        ChangeResponse(
+            username(entry.get("user")), user_is_bot(entry.get("user")), parse_time(entry["approved_at"])
+        )
+        for entry in payload.get("approved_by") or ()
+        if entry.get("approved_at")
+    ]
+
+
+def note_response(note: Mapping[str, Any]) -> ChangeResponse | None:
+    """A comment on a merge request; system notes ("added 1 commit") are no one's response."""
+    if note.get("system"):
+        return None
+    author = note.get("author")
+    return ChangeResponse(username(author), user_is_bot(author), parse_time(note["created_at"]))
 
 
 def approvals(payload: Mapping[str, Any], change: MergedChange) -> list[Review]:

@@ -34,7 +34,11 @@ _current = threading.local()  # the runner and tick of the job running on this e
 
 def schedules(settings: Settings) -> dict[str, str]:
     """Job id → cron expression. `deliver` is not here: every worker delivers continuously."""
-    return {"crawl": settings.crawl_schedule, "route-issues": settings.route_schedule}
+    return {
+        "crawl": settings.crawl_schedule,
+        "route-issues": settings.route_schedule,
+        "progression": settings.progression_schedule,
+    }
 
 
 def run_scheduled(job_id: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -11,8 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.catalog.search_catalog import CatalogSearch, document_from_row
 from bot.catalog.search_index import Filters, SearchIndex
 from bot.catalog.search_text import language_key, terms, topic_key
+from bot.clock import Clock
 from bot.db.models import Project
 from bot.services.command_line import parse_find, plain
+from bot.services.metrics import project_metrics
 from bot.services.project_views import (
     card_of,
     load_rows,
@@ -51,10 +54,20 @@ def _filters_matched(project: ProjectSummary, query: FindQuery) -> list[str]:
 
 
 class Discovery:
-    def __init__(self, sessions: sessionmaker[Session], search: CatalogSearch, page_size: int = PAGE_SIZE):
+    """`find` and `project`. With `metrics` (the clock and the metrics window), a project card carries
+    the project's four metrics (bot/services/metrics.py)."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        search: CatalogSearch,
+        page_size: int = PAGE_SIZE,
+        metrics: tuple[Clock, int] | None = None,
+    ):
         self._sessions = sessions
         self._search = search
         self._page_size = page_size
+        self._metrics = metrics
 
     def catalog_size(self) -> int:
         return len(self._search.index)
@@ -143,4 +156,8 @@ class Discovery:
                 return ProjectNotFound(f"#{project_id}", None, len(self._search.index))
             if not project.listed:  # archived, made private or deleted since the list was shown
                 return ProjectNotFound(project.full_name, None, len(self._search.index))
-            return card_of(session, project)
+            card = card_of(session, project)
+            if self._metrics is not None:
+                now, window_days = self._metrics[0](), self._metrics[1]
+                card = replace(card, metrics=project_metrics(session, project.id, now, window_days))
+            return card

@@ -52,12 +52,13 @@ class Usernames:
 
 def needs_author(event: ForgeEvent, catalog_numbers: Iterable[int], labels: Iterable[str]) -> bool:
     """Whether the author the payload left unnamed will be stored: always for a merge (the ledger
-    row), for an issue only when it becomes a new row (an existing row keeps its author)."""
+    row) or a change request (time to first response leaves the author's own comments out), for an
+    issue only when it becomes a new row (an existing row keeps its author)."""
     if event.author_id is None:
         return False
     issue = event.issue
     if issue is None:
-        return bool(event.changes)
+        return bool(event.changes or event.change_requests)
     wanted = {label.lower() for label in labels}
     is_good_first_issue = any(label.lower() in wanted for label in issue.labels)
     return issue.state == "open" and is_good_first_issue and issue.number not in set(catalog_numbers)
@@ -67,4 +68,8 @@ def with_author(event: ForgeEvent, username: str) -> ForgeEvent:
     if event.issue is not None:
         return replace(event, issue=replace(event.issue, author=username))
     changes = tuple(replace(c, author=username, author_is_bot=is_bot_login(username)) for c in event.changes)
-    return replace(event, changes=changes)
+    requests = tuple(
+        replace(c, author=username, author_is_bot=is_bot_login(username)) if not c.author else c
+        for c in event.change_requests
+    )
+    return replace(event, changes=changes, change_requests=requests)

@@ -1,14 +1,15 @@
 """Applies one verified forge webhook event to the catalog: one transaction, once per delivery.
 
-`ForgeEvents.handle` takes a `ForgeEvent` (forge_payloads.py) and the delivery's key. The order:
-refuse what is not ours (ignored events, repositories outside the configured organisations/groups)
-without touching the database; decide what to do with no transaction open, asking the forge about
-any repository the catalog does not know (a payload never decides visibility) and for an author the
-payload names only by id (forge_authors.py, cached); then, in one transaction, record the delivery
-(insert-or-nothing: a redelivery changes nothing; webhook_deliveries.py, pruned by the crawl job),
-the catalog change, and the touched project's score and readiness (`store.rescore`, as the crawl).
-After the commit, `on_issue_changed(issue_id)` is called for each issue whose routing may have
-changed, so a new good-first-issue reaches its subscribers at once.
+`ForgeEvents.handle` takes a `ForgeEvent` (forge_payloads.py) and the delivery's key. The order: refuse
+what is not ours (ignored events, repositories outside the configured organisations/groups) without
+touching the database; decide what to do with no transaction open, asking the forge about any repository
+the catalog does not know (a payload never decides visibility) and for an author the payload names only
+by id (forge_authors.py, cached); then, in one transaction, record the delivery (insert-or-nothing: a
+redelivery changes nothing; webhook_deliveries.py, pruned by the crawl job), the catalog change (an
+issue, ledger rows, change requests and their first responses, with `Settings.bot_logins` counted as
+bots), and the touched project's score and readiness (`store.rescore`, as the crawl). After the commit,
+`on_issue_changed(issue_id)` is called for each issue whose routing may have changed, so a new
+good-first-issue reaches its subscribers at once.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class EventSettings:
     github_orgs: tuple[str, ...]
     gitlab_groups: tuple[str, ...]
     readiness_threshold: int
+    bot_logins: tuple[str, ...] = ()  # accounts that are bots without saying so
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EventSettings:
@@ -58,6 +60,7 @@ class EventSettings:
             github_orgs=settings.github_orgs,
             gitlab_groups=settings.gitlab_groups,
             readiness_threshold=settings.readiness_threshold,
+            bot_logins=settings.bot_logins,
         )
 
 
@@ -157,8 +160,7 @@ class ForgeEvents:
             if event.issue is not None:
                 change = self._apply_issue(session, project, event.issue)
             else:
-                added = store.record_contributions(session, project, event.changes, event.reviews)
-                change = _Change(f"{added} new ledger entries")
+                change = self._apply_changes(session, project, event)
             return replace(change, touched=project) if created else change  # a new listing: scored
 
         return mutate
@@ -229,6 +231,19 @@ class ForgeEvents:
         session.flush()  # a new row needs its id for routing
         row = next(r for r in project.issues if r.number == issue.number)
         return _Change(f"issue #{issue.number} is {row.state}", (row.id,), project)
+
+    def _apply_changes(self, session: Session, project: Project, event: ForgeEvent) -> _Change:
+        """The ledger, change requests, and a response to a change named only by number."""
+        bots = self._settings.bot_logins
+        added = store.record_contributions(session, project, event.changes, event.reviews, bots)
+        details = [f"{added} new ledger entries"]
+        store.record_change_requests(session, project, event.change_requests, bots)
+        details += [f"change request #{c.number} {c.state}" for c in event.change_requests]
+        if event.response is not None:
+            number, response = event.response
+            known = store.record_change_response(session, project, number, response, bots)
+            details.append(f"a response to #{number}" if known else f"#{number} is not known yet")
+        return _Change("; ".join(details))
 
     def _relist(
         self, session: Session, forge: Forge, forge_id: str, summary: RepoSummary | None, reason: str | None

@@ -15,6 +15,7 @@ from bot.catalog.search_text import terms
 from bot.db.models import GoodFirstIssue, Project
 from bot.db.people import Identity
 from bot.db.people import Person as SlackPerson
+from bot.db.progression import TrustedCommitter
 from bot.services.results import ChecklistItem, IssueLink, Person, ProjectCard, ProjectSummary, ScorePart
 
 CARD_ISSUES = 3  # good-first-issues a detail card lists
@@ -110,7 +111,7 @@ def card_of(session: Session, project: Project) -> ProjectCard:
         title=_text(innersource.get("title")) or None,
         motivation=_text(innersource.get("motivation")) or None,
         maintainers=people_of(session, project, distinct_people(project.maintainers or ())),
-        trusted_committers=(),  # contributor progression (a later issue) fills this in
+        trusted_committers=people_of(session, project, trusted_committers(session, project)),
         skills=tuple(str(s) for s in skills) if isinstance(skills, list) else (),
         checklist=tuple(
             ChecklistItem(key, label, bool((project.readiness or {}).get(key))) for key, label in CHECKLIST
@@ -125,6 +126,16 @@ def card_of(session: Session, project: Project) -> ProjectCard:
         stars=project.stars,
         forks=project.forks,
     )
+
+
+def trusted_committers(session: Session, project: Project) -> list[str]:
+    """Listed in the project's own files, then approved by a maintainer or promoted by an admin."""
+    granted = session.scalars(
+        select(TrustedCommitter.login)
+        .where(TrustedCommitter.project_id == project.id)
+        .order_by(TrustedCommitter.created_at, TrustedCommitter.login_key)
+    ).all()
+    return distinct_people([*(project.trusted_committers or ()), *granted])
 
 
 def people_of(session: Session, project: Project, logins: Sequence[str]) -> tuple[Person, ...]:

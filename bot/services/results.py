@@ -7,6 +7,10 @@ job (bot/slack/blocks.py), so nothing is escaped twice or forgotten.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.services.metrics import ProjectMetrics
 
 PAGE_SIZE = 5  # `find` shows this many hits per answer; *More* pages on
 
@@ -107,6 +111,7 @@ class ProjectCard:
     chat_channel: str | None  # e.g. "#design-system" from innersource.json, when given
     stars: int = 0
     forks: int = 0
+    metrics: ProjectMetrics | None = None  # the project's four metrics, when the caller asked for them
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,12 @@ def message(fallback: str, blocks: list[Block]) -> Message:
     return fit_message({"response_type": "ephemeral", "text": fallback, "blocks": blocks})
 
 
+def dm(fallback: str, blocks: list[Block]) -> Message:
+    """A DM, or a message to update in place (chat.postMessage, chat.update, replace_original): no
+    response_type, which is for answers to a command and would try to make it ephemeral."""
+    return fit_message({"text": fallback, "blocks": blocks})
+
+
 def simple(text: str) -> Message:
     return message(text, [section(text)])
 

@@ -39,6 +39,7 @@ from bot.slack.block_kit import (
 )
 from bot.slack.limits import MAX_BLOCKS_VIEW, MAX_BUTTON_VALUE, fit_blocks
 from bot.slack.mrkdwn import code, code_body, escape, link, listing, mention, one_line, truncate_plain
+from bot.slack.stats_blocks import project_metrics_section
 from bot.slack.subscription_blocks import subscribe_actions
 
 ACTION_DETAILS = "project_details"
@@ -209,6 +210,8 @@ def _card(card: ProjectCard, subscribed: Collection[int] | None = None) -> Messa
         },
         section("\n".join([f"*{texts.PROJECT_CHECKLIST}* — {badge}", *checklist])),
     ]
+    if card.metrics is not None:
+        blocks.append(project_metrics_section(card.metrics))
     if card.score_parts:
         parts = "  ·  ".join(f"{escape(p.label)}: {escape(p.value)}" for p in card.score_parts)
         blocks.append(context(f"{texts.PROJECT_SCORE_PARTS}: {parts}"))

@@ -27,9 +27,8 @@ from bot.services.outbox import Drop
 from bot.services.routing_delivery import DigestView, digest_delivery, gfi_delivery
 from bot.services.routing_issues import IssueView
 from bot.slack import texts
-from bot.slack.block_kit import Block, Message, button, context, divider, header, message, section, simple
+from bot.slack.block_kit import Block, Message, button, context, divider, dm, header, message, section, simple
 from bot.slack.blocks import more_value
-from bot.slack.limits import fit_message
 from bot.slack.mrkdwn import escape, link, listing, mention, one_line, truncate_plain
 
 ACTION_CLAIM = "gfi_claim"
@@ -56,7 +55,7 @@ def compose_digest(session: Session, entry: OutboxEntry) -> Message | Drop:
 def gfi_message(issue: IssueView) -> Message:
     """The DM offering one issue: title as link, project, labels, age, why, and the three buttons."""
     blocks: list[Block] = [
-        section(f"{texts.GFI_DM_INTRO}\n{_issue_line(issue)}"),
+        section(f"{texts.GFI_DM_INTRO}\n{issue_line(issue)}"),
         context(*_facts(issue)),
         {
             "type": "actions",
@@ -71,7 +70,7 @@ def gfi_message(issue: IssueView) -> Message:
             ],
         },
     ]
-    return _dm(f"{texts.GFI_DM_INTRO}: {_plain_title(issue)} ({escape(issue.project_name)})", blocks)
+    return dm(f"{texts.GFI_DM_INTRO}: {_plain_title(issue)} ({escape(issue.project_name)})", blocks)
 
 
 def digest_message(digest: DigestView) -> Message:
@@ -87,7 +86,7 @@ def digest_message(digest: DigestView) -> Message:
         blocks.append(section(f"{_issue_link(issue)}\n{' · '.join(_facts(issue))}", claim))
     blocks.append(context(texts.DIGEST_FOOTER))
     titles = "; ".join(_plain_title(i) for i in digest.items[:10])
-    return _dm(f"{heading}: {titles}", blocks)
+    return dm(f"{heading}: {titles}", blocks)
 
 
 def issues_message(result: IssueList) -> Message:
@@ -106,7 +105,7 @@ def issues_message(result: IssueList) -> Message:
     blocks.append(section(heading))
     for issue in result.issues:
         claim = button(texts.CLAIM_BUTTON, ACTION_CLAIM, claim_value(issue.id, IN_LIST))
-        blocks += [divider(), section(_issue_line(issue), claim), context(*_facts(issue))]
+        blocks += [divider(), section(issue_line(issue), claim), context(*_facts(issue))]
     if result.has_more:
         more = button(
             texts.ISSUES_MORE_BUTTON, ACTION_ISSUES_MORE, more_value(result.text, result.next_offset)
@@ -162,11 +161,6 @@ def parse_issue_value(value: str) -> int | None:
 
 
 # -- pieces -----------------------------------------------------------------------------------------
-def _dm(fallback: str, blocks: list[Block]) -> Message:
-    """A DM (chat.postMessage), not an ephemeral answer: no response_type."""
-    return fit_message({"text": fallback, "blocks": blocks})
-
-
 def _title(issue: IssueView) -> str:
     """`#12 Title` on one line, cut to length (raw: escape it or put it in a link)."""
     return truncate_plain(one_line(f"#{issue.number} {issue.title}"), _TITLE)
@@ -180,7 +174,8 @@ def _issue_link(issue: IssueView) -> str:
     return f"*{link(issue.url, _title(issue))}*"
 
 
-def _issue_line(issue: IssueView) -> str:
+def issue_line(issue: IssueView) -> str:
+    """The issue's title as a bold link over its project's link (also `me`'s and milestones' style)."""
     return f"{_issue_link(issue)}\n{link(issue.project_url, issue.project_name)}"
 
 
@@ -188,14 +183,15 @@ def _facts(issue: IssueView) -> list[str]:
     facts = []
     if issue.labels:
         facts.append(f"{texts.ISSUE_LABELS}: {listing(issue.labels, limit=5)}")
-    facts.append(texts.opened_on(_day(issue.created_at)))
+    facts.append(texts.opened_on(day(issue.created_at)))
     if issue.why:
         kind, _, label = issue.why.partition(":")
         facts.append(f"{texts.WHY_YOU}: {texts.why_line(kind, escape(one_line(label)))}")
     return facts
 
 
-def _day(moment: datetime) -> str:
+def day(moment: datetime) -> str:
+    """`3 Oct 2026`."""
     return f"{moment.day} {moment:%b %Y}"
 
 

@@ -374,3 +374,214 @@ NOT_INTERESTED_UNKNOWN = "I couldn't find that issue any more, so nothing change
 
 # -- delivery (the outbox deliverer) --
 # (new strings for delivery go below this line)
+
+
+# -- contributor progression (me, nominations, milestones, admin) --
+# (new strings for progression go below this line)
+LEVEL_NAMES = {
+    "newcomer": "Newcomer",
+    "contributor": "Contributor",
+    "regular": "Regular",
+    "candidate": "Trusted-committer candidate",
+    "trusted": "Trusted committer",
+}
+ME_TITLE = "Your InnerSource progress"
+ME_ACCOUNTS_LABEL = "Your forge accounts"
+ME_UNVERIFIED = "(unverified — self-declared with `link`)"
+ME_NOT_LINKED = (
+    "I don't know your GitHub or GitLab account yet, so I can't count your contributions. "
+    "When the e-mail on your forge profile matches your Slack e-mail I find it by myself after the next "
+    f"crawl; otherwise tell me with `{COMMAND} link github LOGIN` or `{COMMAND} link gitlab LOGIN`."
+)
+ME_NO_PROJECTS = (
+    "Nothing merged or reviewed yet in the projects I know. A good first issue is the easiest start — "
+    f"`{COMMAND} issues`."
+)
+ME_PROJECTS_LABEL = "Your contributions"
+ME_TOP_LEVEL = "That's the top of the ladder — thank you for looking after InnerSource projects!"
+ME_RECOMMENDED_LABEL = "Good first issues for you"
+ME_SUBSCRIPTIONS_LABEL = "Subscriptions"
+ME_NO_SUBSCRIPTIONS = f"none yet (`{COMMAND} subscribe TOPIC`)"
+ROLE_NAMES = {
+    "maintainer": "maintainer",
+    "trusted": "trusted committer",
+    "candidate": "trusted-committer candidate",
+}
+NEED_ANYWHERE = "anywhere you don't maintain"
+NEEDS_OR = " or "
+
+
+def level_shown(level: str) -> str:
+    return LEVEL_NAMES.get(level, level)
+
+
+def me_level(level_name: str) -> str:
+    return f"Your level: *{level_name}*"
+
+
+def me_maintainer_of(projects_escaped: str) -> str:
+    return f"Maintainer of {projects_escaped}"
+
+
+def me_trusted_on(projects_escaped: str) -> str:
+    return f"Trusted committer of {projects_escaped}"
+
+
+def change_noun(forge: str, count: int) -> str:
+    """ "PR(s)" on GitHub, "MR(s)" on GitLab."""
+    noun = "MR" if forge == "gitlab" else "PR"
+    return noun if count == 1 else noun + "s"
+
+
+def me_project_counts(merged_window: int, reviews_window: int, days: int, merged_all: int,
+                      reviews_all: int, forge: str) -> str:  # fmt: skip
+    merged = f"{merged_window} merged {change_noun(forge, merged_window)}"
+    reviews = f"{reviews_window} review{'' if reviews_window == 1 else 's'}"
+    return f"{merged} and {reviews} in the last {days} days ({merged_all} and {reviews_all} all time)"
+
+
+def need_merged(count: int, forge: str) -> str:
+    return f"{count} more merged {change_noun(forge, count)}"
+
+
+def need_reviews(count: int) -> str:
+    return f"{count} more review{'' if count == 1 else 's'}"
+
+
+def me_more_projects(count: int) -> str:
+    return f"…and {count} more project{'' if count == 1 else 's'}"
+
+
+def me_next_level(level_name: str, needs: str, days: int) -> str:
+    return f"*Next: {level_name}* — {needs} (counted over the last {days} days)."
+
+
+def me_next_approval(level_name: str, project_escaped: str) -> str:
+    where = f" of {project_escaped}" if project_escaped else ""
+    return f"*Next: {level_name}* — a maintainer{where} approving your nomination."
+
+
+NOMINATION_APPROVE_BUTTON = "Approve"
+NOMINATION_DECLINE_BUTTON = "Decline"
+NOMINATION_LATEST_LABEL = "Latest"
+NOMINATION_WHO_DECIDES = (
+    "Maintainers of the project decide; the first decision counts and everyone's card shows it."
+)
+NOMINATION_MODAL_TITLE = "Decline nomination"
+NOMINATION_MODAL_SUBMIT = "Decline"
+NOMINATION_MODAL_CLOSE = "Cancel"
+NOMINATION_MODAL_REASON = "Reason (optional)"
+NOMINATION_MODAL_HINT = "The other maintainers see it on their cards; the candidate is not told."
+NOMINATION_NOT_A_MAINTAINER = (
+    "Sorry — only a maintainer of this project (with a verified forge account) can decide on this "
+    "nomination. Nothing was changed."
+)
+NOMINATION_UNKNOWN = "I can't find this nomination any more, so nothing was changed."
+ITEM_KINDS = {"merged_change": "merged", "review": "reviewed"}
+
+
+def nomination_heading(candidate: str, project_escaped: str) -> str:
+    return f":medal: *Trusted-committer nomination:* {candidate} on {project_escaped}"
+
+
+def nomination_fallback(candidate: str, project_escaped: str) -> str:
+    return f"Trusted-committer nomination: {candidate} on {project_escaped}"
+
+
+def nomination_counts(merged: int, reviews: int, days: int, forge: str) -> str:
+    noun = change_noun(forge, merged)
+    return (
+        f"{merged} merged {noun} and {reviews} review{'' if reviews == 1 else 's'} there in the last "
+        f"{days} days."
+    )
+
+
+def nomination_ask(project_escaped: str) -> str:
+    return f"As a maintainer of {project_escaped}, do you want them as a trusted committer?"
+
+
+def nomination_approved(by: str) -> str:
+    return f":white_check_mark: Approved by {by}."
+
+
+def nomination_declined(by: str, reason_escaped: str) -> str:
+    return f":no_entry_sign: Declined by {by}." + (f" Reason: {reason_escaped}" if reason_escaped else "")
+
+
+def decided_you_approved(candidate: str) -> str:
+    return f"Thanks — {candidate} is now a trusted committer. I'll congratulate them."
+
+
+def decided_you_declined(candidate: str) -> str:
+    return f"Thanks — you declined {candidate}'s nomination."
+
+
+def decided_already(by: str) -> str:
+    return f"{by} already decided on this nomination, so nothing was changed."
+
+
+def milestone_first_merged() -> str:
+    return ":tada: *Your first merged contribution to an InnerSource project — thank you!*"
+
+
+MILESTONE_NEXT = "Where to go next:"
+MILESTONE_NEXT_NONE = f"Find more with `{COMMAND} issues` or `{COMMAND} find WORDS`."
+MILESTONE_FOOTER = f"See your progress any time with `{COMMAND} me`."
+
+
+def milestone_level(level_name: str) -> str:
+    return f":seedling: You've reached *{level_name}* — great work, keep it going!"
+
+
+def milestone_candidate() -> str:
+    return (
+        ":sparkles: You're now a *Trusted-committer candidate*: the maintainers have been asked to "
+        "approve you."
+    )
+
+
+def milestone_trusted(projects_escaped: str) -> str:
+    return f":star2: You're now a *trusted committer* of {projects_escaped}. Congratulations!"
+
+
+ADMIN_TITLE = "Admin commands (admins only)"
+ADMIN_HELP = (
+    f"`{COMMAND} admin promote @user PROJECT` — make someone a trusted committer of a project\n"
+    f"`{COMMAND} admin crawl` — crawl GitHub and GitLab now; the summary follows here"
+)
+ADMIN_NOT_ADMIN = (
+    f"Sorry — `{COMMAND} admin` is for the bot's admins only. Ask your InnerSource program office."
+)
+ADMIN_CRAWL_STARTED = ":arrows_counterclockwise: Crawl started; I'll post its summary here when it's done."
+ADMIN_CRAWL_UNAVAILABLE = "Crawling from Slack is not set up in this process; use `innersource-bot crawl`."
+ADMIN_PROMOTE_USAGE = (
+    f"Use `{COMMAND} admin promote @user PROJECT`, for example "
+    f"`{COMMAND} admin promote @ana acme/kafka-client`."
+)
+
+
+def admin_crawl_done(summary_escaped: str) -> str:
+    return f":white_check_mark: Crawl finished: {summary_escaped}"
+
+
+def admin_promoted(detail_escaped: str) -> str:
+    return f":white_check_mark: Made a trusted committer: {detail_escaped}. I'll tell them by DM."
+
+
+def admin_already_trusted(detail_escaped: str) -> str:
+    return f"Already a trusted committer: {detail_escaped}; nothing changed."
+
+
+def admin_no_project(detail_escaped: str) -> str:
+    return f"I couldn't find a project called “{detail_escaped}”; nothing changed."
+
+
+def admin_ambiguous(detail_escaped: str, choices: str) -> str:
+    return f"“{detail_escaped}” fits several projects: {choices}. Write the full owner/name."
+
+
+def admin_not_linked(project_escaped: str) -> str:
+    return (
+        f"The person you mentioned has no account I know on the forge of {project_escaped}. They can "
+        f"`{COMMAND} link github LOGIN` or `{COMMAND} link gitlab LOGIN`; nothing changed."
+    )

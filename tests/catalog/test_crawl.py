@@ -267,7 +267,7 @@ def test_a_failing_repository_keeps_its_row_and_is_retried(crawl_core: Core, org
 def test_export_for_the_sap_portal(crawl_core: Core) -> None:
     _crawl(crawl_core)
     with session_scope(crawl_core.sessions) as session:
-        repos = {r["full_name"]: r for r in portal_repos(session)}
+        repos = {r["full_name"]: r for r in portal_repos(session, crawl_core.now(), 90)}
     aurora = repos["acme/aurora"]
     assert aurora["_InnerSourceMetadata"]["guidelines"] == "CONTRIBUTING.md"
     assert aurora["_InnerSourceMetadata"]["topics"] == ["design-system", "react"]

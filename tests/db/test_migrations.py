@@ -27,3 +27,22 @@ def test_models_and_migrations_do_not_drift(core: Core) -> None:
         context = MigrationContext.configure(connection, opts={"compare_type": False})
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
+
+
+def test_the_ledger_is_indexed_by_login_case_insensitively(database_url: str) -> None:
+    """Autogenerate cannot compare expression indexes (it warns and skips them): check this one by name."""
+    from sqlalchemy import text
+
+    from bot.db.engine import make_engine, upgrade
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    query = (
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'contributions' AND schemaname = current_schema()"
+        if engine.dialect.name == "postgresql"
+        else "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contributions'"
+    )
+    with engine.connect() as connection:
+        names = set(connection.scalars(text(query)))
+    engine.dispose()
+    assert "ix_contributions_author_key" in names

@@ -13,8 +13,8 @@ from tests.conftest import NOW
 
 
 def test_registry_names_the_jobs_by_their_stable_ids() -> None:
-    assert set(JOBS) == {"crawl", "route-issues", "deliver"}
-    assert not set(JOBS) & set(LATER_JOBS)  # announce, digests, progression come with later issues
+    assert set(JOBS) == {"crawl", "route-issues", "progression", "deliver"}
+    assert not set(JOBS) & set(LATER_JOBS)  # announce, digests come with a later issue
 
 
 def test_crawl_job_returns_a_one_line_summary(core: Core) -> None:

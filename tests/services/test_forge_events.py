@@ -199,23 +199,28 @@ def test_a_merged_pull_request_is_recorded_once(catalog: Catalog, events: ForgeE
     payload["pull_request"].update(merged=True, merged_at="2026-10-30T10:00:00Z", number=500, id=77_000_500)
     before = len(catalog.ledger())
     assert github(events, "pull_request", payload).status == 200
-    assert github(events, "pull_request", payload).detail == "0 new ledger entries"  # another delivery
+    detail = github(events, "pull_request", payload).detail  # another delivery
+    assert detail == "0 new ledger entries; change request #500 merged"
     assert len(catalog.ledger()) == before + 1
     assert ("merged_change", "Codertocat", 500) in catalog.ledger()
 
 
-def test_a_pull_request_closed_without_merging_is_ignored(catalog: Catalog, events: ForgeEvents) -> None:
-    before = catalog.totals()
-    outcome = github(
-        events, "pull_request", github_payload("pull_request.closed", catalog.repo("acme/kafka-client"))
-    )
-    assert (outcome.status, outcome.detail) == (202, "only merged pull requests are recorded")
-    assert catalog.totals() == before
+def test_a_pull_request_closed_without_merging_is_a_closed_change_request(
+    catalog: Catalog, events: ForgeEvents
+) -> None:
+    before = len(catalog.ledger())
+    payload = github_payload("pull_request.closed", catalog.repo("acme/kafka-client"))
+    outcome = github(events, "pull_request", payload)
+    assert (outcome.status, outcome.detail) == (200, "0 new ledger entries; change request #2 closed")
+    assert len(catalog.ledger()) == before
 
 
 def test_a_submitted_review_is_recorded(catalog: Catalog, events: ForgeEvents) -> None:
     payload = github_payload("pull_request_review.submitted", catalog.repo("acme/kafka-client"))
-    assert github(events, "pull_request_review", payload).detail == "1 new ledger entries"
+    assert (
+        github(events, "pull_request_review", payload).detail
+        == "1 new ledger entries; change request #2 open"
+    )
     assert ("review", "Codertocat", payload["pull_request"]["number"]) in catalog.ledger()
 
 
@@ -306,16 +311,19 @@ def test_gitlab_merge_and_approval_go_to_the_ledger(catalog: Catalog, events: Fo
     merged = gitlab_payload(
         "merge_request", repo, action="merge", state="merged", author_id=1, iid=300, id=9300
     )
-    assert gitlab(events, "Merge Request Hook", merged).detail == "1 new ledger entries"
+    assert gitlab(events, "Merge Request Hook", merged).detail.startswith("1 new ledger entries;")
     approved = gitlab_payload("merge_request", repo, action="approved", iid=300, id=9300)
-    assert gitlab(events, "Merge Request Hook", approved).detail == "1 new ledger entries"
+    assert gitlab(events, "Merge Request Hook", approved).detail.startswith("1 new ledger entries;")
     assert {("merged_change", "root", 300), ("review", "root", 300)} <= set(catalog.ledger())
 
 
 def test_gitlab_merge_by_the_author_needs_no_look_up(catalog: Catalog, events: ForgeEvents) -> None:
     repo = catalog.repo("platform/ci-cd/pipeline-templates")
     merged = gitlab_payload("merge_request", repo, action="merge", author_id=1, iid=301, id=9301)
-    assert gitlab(events, "Merge Request Hook", merged).detail == "1 new ledger entries"
+    assert (
+        gitlab(events, "Merge Request Hook", merged).detail
+        == "1 new ledger entries; change request #301 merged"
+    )
     assert catalog.world.requests("gitlab", "/users") == []  # `user` (root, id 1) is the author
 
 
@@ -326,7 +334,7 @@ def test_gitlab_merge_by_someone_else_names_the_author_through_the_forge_once(
     dmitri = catalog.world.users["dmitri"]
     for iid in (302, 303):  # merged by root (the example's `user`), written by dmitri
         merged = gitlab_payload("merge_request", repo, action="merge", author_id=dmitri.id, iid=iid, id=iid)
-        assert gitlab(events, "Merge Request Hook", merged).detail == "1 new ledger entries"
+        assert gitlab(events, "Merge Request Hook", merged).detail.startswith("1 new ledger entries;")
     assert {("merged_change", "dmitri", 302), ("merged_change", "dmitri", 303)} <= set(catalog.ledger())
     assert catalog.user_lookups(dmitri.id) == 1  # the second merge is answered from the cache
 

@@ -163,7 +163,10 @@ def test_a_gitlab_merge_by_someone_else_reaches_the_ledger_with_one_look_up(
         answers.append(
             post(server, "/webhooks/gitlab", body, {**headers, "X-Gitlab-Event-UUID": f"mr-{iid}"})
         )
-    assert answers == [(200, {"status": "applied", "detail": "1 new ledger entries"})] * 2
+    assert answers == [
+        (200, {"status": "applied", "detail": f"1 new ledger entries; change request #{iid} merged"})
+        for iid in (310, 311)
+    ]
     assert {("merged_change", "dmitri", 310), ("merged_change", "dmitri", 311)} <= set(catalog.ledger())
     assert catalog.user_lookups(dmitri.id) == 1  # the server process remembers the answer
 

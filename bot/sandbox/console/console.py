@@ -3,7 +3,8 @@
 Each line becomes the signed request Slack would send to `POST /slack/events` (the real HTTP server,
 signature check and listeners answer it); the answer is read where Slack would find it: the
 acknowledgement's body, posts to the request's response_url, and Web API calls (DMs, Home tab) the
-fake Slack recorded. `press N` presses button N of the last answer, as a block action.
+fake Slack recorded. `press N` presses button N of the last answer, as a block action. In the sandbox
+the outbox is delivered after each line (`settle`), so a DM a line caused is printed right after it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
 from bot.sandbox.console.console_render import Button, render_message
@@ -37,13 +38,21 @@ _HTTP_TIMEOUT = 10.0  # generous: a slow acknowledgement is reported, not cut sh
 
 class _Session:
     def __init__(
-        self, events_url: str, slack: FakeSlack, out: TextIO, user: SlackUser, timeout: float, grace: float
+        self,
+        events_url: str,
+        slack: FakeSlack,
+        out: TextIO,
+        user: SlackUser,
+        timeout: float,
+        grace: float,
+        shown: int | None = None,
     ) -> None:
         self.events_url, self.slack, self.out, self.user = events_url, slack, out, user
         self.timeout, self.grace = timeout, grace
         self.buttons: list[Button] = []
         self.forge: ForgeConsole | None = None  # the sandbox's forge, for `forge …` lines
-        self._messages_seen = len(slack.messages)
+        self.settle: Callable[[], None] | None = None  # delivers what the outbox has due now
+        self._messages_seen = len(slack.messages) if shown is None else shown
         self._responses_seen: dict[str, int] = {}  # response_url -> posts already printed
         self._asked: dict[str, str] = {}  # response_url -> the line that asked, to label late posts
 
@@ -109,10 +118,15 @@ class _Session:
             return {"text": body.decode(errors="replace")}
         return parsed if isinstance(parsed, dict) else {}
 
-    def _show(self, message: Mapping[str, Any], label: str | None = None) -> bool:
+    def _show(self, message: Mapping[str, Any], label: str | None = None, brief: bool = False) -> bool:
+        """Print a message (`brief`: its label and first line only, buttons not offered)."""
         if not message.get("text") and not message.get("blocks"):
             return False
         rendered = render_message(message, first_button=len(self.buttons) + 1)
+        if brief:
+            lines = rendered.text.strip().splitlines() or [""]
+            self.say(f"{label} {lines[0]}{' …' if len(lines) > 1 else ''}")
+            return True
         self.buttons.extend(rendered.buttons)
         if label is not None:
             self.say(label)
@@ -121,10 +135,16 @@ class _Session:
             self.say(rendered.text)
         return True
 
-    def flush(self, current: str | None = None) -> bool:
+    def settle_and_flush(self, others_briefly: bool = False) -> bool:
+        if self.settle is not None:
+            self.settle()
+        return self.flush(others_briefly=others_briefly)
+
+    def flush(self, current: str | None = None, others_briefly: bool = False) -> bool:
         """Print what arrived since last shown: posts to response URLs, then DMs, messages, Home tabs.
 
-        Posts to an earlier request's response_url say which request they answer.
+        Posts to an earlier request's response_url say which request they answer. `others_briefly`:
+        messages to other people in one line each (start-up's many milestones and cards).
         """
         shown = False
         for url, seen in list(self._responses_seen.items()):
@@ -138,18 +158,27 @@ class _Session:
         for method, params in messages[self._messages_seen :]:
             body = params.get("view") if method == "views.publish" else params
             if isinstance(body, Mapping):
-                shown = self._show(body, self._message_label(method, params)) or shown
+                brief = others_briefly and self._recipient(method, params) != self.user.user_id
+                shown = self._show(body, self._message_label(method, params), brief) or shown
         self._messages_seen = len(messages)
         return shown
 
     def _message_label(self, method: str, params: Mapping[str, Any]) -> str:
         if method == "views.publish":
             return f"[App Home of @{params.get('user_id')}]"
-        channel = str(params.get("channel", ""))
         if method == "chat.postEphemeral":
-            return f"[Only visible to @{params.get('user')} in #{channel}]"
-        user = channel if channel[:1] in ("U", "W") else self.slack.dm_user(channel)
-        return f"[DM to @{user}]" if user else f"[Message in #{channel}]"
+            return f"[Only visible to @{params.get('user')} in #{params.get('channel', '')}]"
+        user = self._recipient(method, params)
+        return f"[DM to @{user}]" if user else f"[Message in #{params.get('channel', '')}]"
+
+    def _recipient(self, method: str, params: Mapping[str, Any]) -> str | None:
+        """The one person who sees the message; None for a channel message."""
+        if method == "views.publish":
+            return str(params.get("user_id"))
+        if method == "chat.postEphemeral":
+            return str(params.get("user"))
+        channel = str(params.get("channel", ""))
+        return channel if channel[:1] in ("U", "W") else self.slack.dm_user(channel)
 
 
 def _response_label(post: Mapping[str, Any]) -> str | None:
@@ -171,14 +200,21 @@ def run_console(
     response_timeout: float = 5.0,
     grace: float = 0.3,
     forge: ForgeConsole | None = None,
+    settle: Callable[[], None] | None = None,
+    shown: int | None = None,
 ) -> int:
     """Read commands until `quit` or end of input, printing each answer to `out`; returns 0.
 
     `response_timeout` bounds the wait for an answer when the acknowledgement was empty; `grace` is
-    how long to wait for follow-ups after an acknowledgement that already answered.
+    how long to wait for follow-ups after an acknowledgement that already answered. `settle`, called
+    before the first prompt and after each line, delivers what is due so its DMs are printed then.
+    `shown`: how many of the fake Slack's messages were printed already (default: all so far); the
+    sandbox passes 0, so the DMs its start-up sent (a nomination card, milestones) come first.
     """
-    session = _Session(events_url, slack, out, user or SlackUser(), response_timeout, grace)
-    session.forge = forge
+    session = _Session(events_url, slack, out, user or SlackUser(), response_timeout, grace, shown)
+    session.forge, session.settle = forge, settle
+    if session.settle_and_flush(others_briefly=True):  # what start-up sent: yours in full
+        session.say()
     while True:
         if interactive:
             out.write(PROMPT)
@@ -195,7 +231,7 @@ def run_console(
         if not _handle(session, line, echo=not interactive):
             break
         out.flush()
-    session.flush()
+    session.settle_and_flush()
     out.flush()
     return 0
 
@@ -231,5 +267,6 @@ def _handle(session: _Session, line: str, echo: bool) -> bool:
             session.say("! Say which button, for example `press 1`.")
     else:
         session.say(f"! Only {COMMAND} is installed here.")
+    session.settle_and_flush()
     session.say()
     return True

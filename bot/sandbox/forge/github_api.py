@@ -58,6 +58,7 @@ _REPO_ROUTES: list[tuple[re.Pattern[str], Callable[[World, FakeRepo, Request, di
         lambda w, r, q, m: endpoints.contents(r, q, m["path"] or ""),
     ),
     (re.compile(_REPO + "/issues$"), lambda w, r, q, m: endpoints.issues(w, r, q)),
+    (re.compile(_REPO + "/issues/comments$"), lambda w, r, q, m: endpoints.issue_comments(w, r, q)),
     (re.compile(_REPO + "/pulls$"), lambda w, r, q, m: endpoints.pulls(w, r, q)),
     (
         re.compile(_REPO + r"/pulls/(?P<n>\d+)/reviews$"),

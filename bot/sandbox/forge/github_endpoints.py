@@ -177,6 +177,27 @@ def pulls(world: World, repo: FakeRepo, request: Request) -> Response:
     return _listing(request, pulls, lambda p: activity.pull_json(world, repo, p, request.base_url))
 
 
+def issue_comments(world: World, repo: FakeRepo, request: Request) -> Response:
+    """GET /repos/{owner}/{repo}/issues/comments: comments on the repository's issues and pull requests
+    (the fake holds them on pull requests only), by ascending id unless `sort` says otherwise."""
+    since = _since(request)
+    found = [
+        (pull, comment)
+        for pull in repo.pulls
+        for comment in pull.comments
+        if since is None or comment.created_at >= since  # a comment's updated_at is its created_at here
+    ]
+    sort = request.query.get("sort")
+    if sort in ("created", "updated"):
+        descending = request.query.get("direction", "desc") == "desc"
+        found.sort(key=lambda pc: (pc[1].created_at, pc[1].id), reverse=descending)
+    else:
+        found.sort(key=lambda pc: pc[1].id)
+    return _listing(
+        request, found, lambda pc: activity.comment_json(world, repo, pc[0], pc[1], request.base_url)
+    )
+
+
 def reviews(world: World, repo: FakeRepo, request: Request, number: int) -> Response:
     pull = next((p for p in repo.pulls if p.number == number), None)
     if pull is None:

@@ -19,7 +19,7 @@ from bot.sandbox.forge.github_shapes import (
     user_json,
     web_root,
 )
-from bot.sandbox.forge.world import FakeIssue, FakePull, FakeRepo, FakeReview, World
+from bot.sandbox.forge.world import FakeComment, FakeIssue, FakePull, FakeRepo, FakeReview, World
 
 # GitHub's default labels come with these descriptions; others get "" (the PR schema wants a string).
 _LABEL_DESCRIPTIONS = {
@@ -110,7 +110,7 @@ def pull_as_issue_json(world: World, repo: FakeRepo, pull: FakePull, base_url: s
         },
         "created_at": iso(pull.created_at),
         "updated_at": iso(pull.updated_at),
-        "closed_at": iso(pull.merged_at or pull.updated_at) if pull.state != "open" else None,
+        "closed_at": iso(pull.ended_at),
     }
 
 
@@ -159,7 +159,7 @@ def pull_json(world: World, repo: FakeRepo, pull: FakePull, base_url: str) -> JS
         "active_lock_reason": None,
         "created_at": iso(pull.created_at),
         "updated_at": iso(pull.updated_at),
-        "closed_at": iso(pull.merged_at or pull.updated_at) if pull.state != "open" else None,
+        "closed_at": iso(pull.ended_at),
         "merged_at": iso(pull.merged_at),
         "merge_commit_sha": git_sha(f"merge {head_sha}") if pull.merged_at else None,
         "assignee": None,
@@ -201,3 +201,26 @@ def review_json(world: World, repo: FakeRepo, pull: FakePull, review: FakeReview
     if review.state != "PENDING":  # a pending review has not been submitted yet
         data["submitted_at"] = iso(review.submitted_at)
     return data
+
+
+def comment_json(world: World, repo: FakeRepo, pull: FakePull, comment: FakeComment, base_url: str) -> JSON:
+    """`issue-comment`: a comment on a pull request's conversation, as the issue comment lists give it."""
+    api = f"{base_url}/repos/{repo.full_name}"
+    return {
+        "id": comment.id,
+        "node_id": node_id("IssueComment", comment.id),
+        "url": f"{api}/issues/comments/{comment.id}",
+        "html_url": f"{web_root(base_url)}/{repo.full_name}/pull/{pull.number}#issuecomment-{comment.id}",
+        "body": comment.body,
+        "user": user_json(world, comment.author, base_url),
+        "created_at": iso(comment.created_at),
+        "updated_at": iso(comment.created_at),
+        "issue_url": f"{api}/issues/{pull.number}",
+        "author_association": association(world, comment.author),
+        "performed_via_github_app": None,
+        "reactions": {
+            "url": f"{api}/issues/comments/{comment.id}/reactions",
+            "total_count": 0,
+            **dict.fromkeys(("+1", "-1", "laugh", "confused", "heart", "hooray", "eyes", "rocket"), 0),
+        },
+    }

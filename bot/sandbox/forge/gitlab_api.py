@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, unquote, urlencode
 
 from bot.sandbox.forge import gitlab_shapes as shapes
 from bot.sandbox.forge.server import Request, Response
-from bot.sandbox.forge.world import FakeIssue, FakeRepo, FakeUser, World
+from bot.sandbox.forge.world import FakeComment, FakeIssue, FakePull, FakeRepo, FakeUser, World
 
 T = TypeVar("T")
 RATE_LIMIT = 2000  # requests a minute, as gitlab.com's authenticated API limit
@@ -104,12 +104,25 @@ def _route(world: World, request: Request) -> Response:
         case ["projects", pid, "merge_requests"]:
             return _merge_requests(world, request, _project(world, pid))
         case ["projects", pid, "merge_requests", iid, "approvals"]:
-            repo = _project(world, pid)
-            pull = next((p for p in list(repo.pulls) if str(p.number) == iid), None)
-            if pull is None:
-                raise _Error(404, "404 Not found")
+            repo, pull = _merge_request(world, pid, iid)
             return Response(200, shapes.approvals(world, repo, pull, request.base_url))
+        case ["projects", pid, "merge_requests", iid, "notes"]:
+            repo, pull = _merge_request(world, pid, iid)
+            keys: dict[str, Callable[[FakeComment], Any]] = {
+                "created_at": lambda c: (c.created_at, c.id),
+                "updated_at": lambda c: (c.created_at, c.id),
+            }
+            notes = _ordered(request, list(pull.comments), keys, "created_at")
+            return _paginate(request, [shapes.note(world, repo, pull, c, request.base_url) for c in notes])
     raise _Error(404, "404 Not Found")
+
+
+def _merge_request(world: World, pid: str, iid: str) -> tuple[FakeRepo, FakePull]:
+    repo = _project(world, pid)
+    pull = next((p for p in list(repo.pulls) if str(p.number) == iid), None)
+    if pull is None:
+        raise _Error(404, "404 Not found")
+    return repo, pull
 
 
 def _user(world: World, user: FakeUser, request: Request) -> dict[str, object]:

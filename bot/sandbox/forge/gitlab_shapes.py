@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.sandbox.forge.world import FakeIssue, FakePull, FakeRepo, World
+from bot.sandbox.forge.world import FakeComment, FakeIssue, FakePull, FakeRepo, World
 
 WEEK = timedelta(days=7)
 
@@ -175,7 +175,7 @@ def merge_request(world: World, repo: FakeRepo, pull: FakePull, base_url: str) -
         "created_at": ts(pull.created_at),
         "updated_at": ts(pull.updated_at),
         "merged_at": ts(pull.merged_at) if state == "merged" else None,
-        "closed_at": ts(pull.updated_at) if state == "closed" else None,
+        "closed_at": ts(pull.ended_at) if state == "closed" else None,
         "merge_user": merger if state == "merged" else None,
         "author": user(world, pull.author, base_url),
         "assignees": [],
@@ -184,6 +184,7 @@ def merge_request(world: World, repo: FakeRepo, pull: FakePull, base_url: str) -
         "target_branch": repo.default_branch,
         "draft": False,
         "labels": [],
+        "user_notes_count": sum(1 for c in pull.comments if not c.system),
         "web_url": f"{web_root(base_url)}/{repo.full_name}/-/merge_requests/{pull.number}",
         "references": _references(repo, "!", pull.number),
     }
@@ -204,6 +205,27 @@ def approvals(world: World, repo: FakeRepo, pull: FakePull, base_url: str) -> di
         "approved_by": [
             {"user": user(world, r.reviewer, base_url), "approved_at": ts(r.submitted_at)} for r in approved
         ],
+    }
+
+
+def note(world: World, repo: FakeRepo, pull: FakePull, comment: FakeComment, base_url: str) -> dict[str, Any]:
+    """A merge request note, as GET /projects/:id/merge_requests/:iid/notes lists it."""
+    return {
+        "id": comment.id,
+        "type": None,
+        "body": comment.body,
+        "attachment": None,
+        "author": user(world, comment.author, base_url),
+        "created_at": ts(comment.created_at),
+        "updated_at": ts(comment.created_at),
+        "system": comment.system,
+        "noteable_id": pull.id,
+        "noteable_type": "MergeRequest",
+        "project_id": repo.id,
+        "noteable_iid": pull.number,
+        "resolvable": False,
+        "confidential": False,
+        "internal": False,
     }
 
 

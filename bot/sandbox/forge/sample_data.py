@@ -66,10 +66,14 @@ class ProjectSpec:
     watchers: int = 0
     team: str = ""  # CODEOWNERS team slug
     maintainers: tuple[str, ...] = ()
+    new_maintainers: tuple[str, ...] = ()  # joined lately: listed as maintainers, no part in `merged`
+    trusted: tuple[str, ...] = ()  # trusted committers the project lists (innersource.json)
     contributors: tuple[str, ...] = ()  # outside authors of merged changes
     merged: int = 0  # merged changes in the last 180 days before the last push
     authored: Mapping[str, int] = field(default_factory=dict)  # exact extra merged counts
     reviewers: tuple[str, ...] = ()  # non-maintainers who also review
+    reviews: Mapping[str, int] = field(default_factory=dict)  # exact extra reviews of the latest changes
+    first_timers: Mapping[str, int] = field(default_factory=dict)  # merged in the last weeks: their first
     bots: bool = False  # dependency bots open (and get merged) bump PRs
     skills: tuple[str, ...] = ()
     motivation: str = ""
@@ -86,7 +90,22 @@ class ProjectSpec:
     empty: bool = False
     title: str = ""  # default: the name, title-cased
 
+    @property
+    def listed_maintainers(self) -> tuple[str, ...]:
+        """Everyone CODEOWNERS, innersource.json and CONTRIBUTING name as a maintainer."""
+        return self.maintainers + self.new_maintainers
 
+
+# Contributor progression over the merged changes and reviews the projects below generate (the last
+# 180 days; tests/sandbox/test_sample_levels.py holds the outcome):
+# - the one trusted-committer candidate: jasmine on acme/aurora-design-system (11 merged, 10 reviews,
+#   the latest this month), nominated at start-up to aurora's maintainers alice, bob and sam, the
+#   console's own user;
+# - a trusted committer the project lists itself: yuki, in acme/developer-portal's innersource.json;
+# - regulars (>= 5 merged outside their own projects): mateo, kofi, farah, elena, uma, bob, ...;
+# - contributors: the others who merged outside their own projects; ana's first landed last week;
+# - newcomers: alice and gustavo (their own projects only), sam (reviews on his project), tomas
+#   (reviews only).
 # login, name, email (None: the forge hides it, so linking must be by `/innersource link`)
 USERS: tuple[tuple[str, str, str | None], ...] = (
     ("alice", "Alice Nakamura", "alice.nakamura@acme.example"),
@@ -115,7 +134,12 @@ USERS: tuple[tuple[str, str, str | None], ...] = (
     ("xavier", "Xavier Moreau", None),
     ("yuki", "Yuki Tanaka", "yuki.tanaka@acme.example"),
     ("zoe", "Zoe Williams", None),
+    ("ana", "Ana Souza", "ana.souza@acme.example"),  # first merged change a week ago
+    # The console's own user (U0SANDBOX1 in the fake Slack, same e-mail): a maintainer of
+    # acme/aurora-design-system, so the sample's nomination reaches whoever tries the sandbox.
+    ("sam", "Sam Sandbox", "sam.sandbox@acme.example"),
 )
+CONSOLE_LOGIN = "sam"
 GITHUB_BOT = "dependabot[bot]"
 GITLAB_BOT = "renovate-bot"
 
@@ -207,8 +231,9 @@ PROJECTS: tuple[ProjectSpec, ...] = (
       "customer-facing product at Acme builds its UI from Aurora.",
       FULL | {"scanning"}, visibility="public", age=1100, pushed=0, pace=24, stars=214, forks=61,
       watchers=48, team="design-system-maintainers", maintainers=("alice", "bob"),
-      contributors=("mateo", "uma", "lena", "oscar", "zoe"), merged=22, authored={"jasmine": 11},
-      reviewers=("jasmine",), bots=True, license="Apache-2.0",
+      new_maintainers=("sam",), contributors=("mateo", "uma", "lena", "oscar", "zoe"), merged=22,
+      authored={"jasmine": 11}, reviewers=("jasmine",), reviews={"sam": 3}, bots=True,
+      license="Apache-2.0",
       skills=("React", "TypeScript", "CSS", "Accessibility (WCAG 2.2)", "Storybook"),
       motivation="One set of accessible, themeable components so every Acme product looks and "
       "behaves the same, and nobody re-implements a date picker again.",
@@ -291,8 +316,8 @@ PROJECTS: tuple[ProjectSpec, ...] = (
       "The developer portal is Acme's Backstage instance: the software catalog of every service, "
       "golden-path templates to create new ones, and TechDocs for their documentation.",
       FULL, age=800, pushed=0, pace=15, stars=67, forks=9, watchers=40, team="portal",
-      maintainers=("oscar", "dmitri"), contributors=("mateo", "lena", "yuki"), merged=14,
-      bots=True, skills=("TypeScript", "React", "Backstage plugins"),
+      maintainers=("oscar", "dmitri"), trusted=("yuki",), contributors=("mateo", "lena", "yuki"),
+      merged=14, bots=True, skills=("TypeScript", "React", "Backstage plugins"),
       motivation="Find any service, its owners and its docs in one place.",
       issues=(gfi("Catalog: show the on-call rota on entity pages", age=5),
               gfi("TechDocs: dark mode for code blocks", "good-first-issue", age=11),
@@ -339,10 +364,11 @@ PROJECTS: tuple[ProjectSpec, ...] = (
       "everything a new engineer needs in their first month. Built with Docusaurus.",
       READY | {"change_template"}, age=1200, pushed=1, pace=8, stars=120, forks=44, watchers=60,
       team="docs", maintainers=("lena",), contributors=("carol", "kofi", "priya", "zoe"),
-      merged=12, issues=(gfi("Onboarding: add a glossary of internal acronyms", age=4),
-                         gfi("Fix broken links on the on-call page", "good-first-issue", age=13),
-                         gfi("Translate the code review guide to Spanish", "help wanted",
-                             age=60, assignee="rosa")),
+      merged=12, reviews={"tomas": 2}, first_timers={"ana": 1},
+      issues=(gfi("Onboarding: add a glossary of internal acronyms", age=4),
+              gfi("Fix broken links on the on-call page", "good-first-issue", age=13),
+              gfi("Translate the code review guide to Spanish", "help wanted", age=60,
+                  assignee="rosa")),
       open_prs=("tomas",)),
     P("github", "acme/oidc-auth",
       "OIDC/OAuth2 library for Python and Node services: token validation, JWKS caching",

@@ -2,9 +2,10 @@
 
 `build_sample_world(now)` turns the tables in `sample_data.py` into a World: repositories with
 realistic files (README, CONTRIBUTING, CODEOWNERS, innersource.json, templates, CI), weekly
-commits, good-first-issues, merged changes with reviews, and open changes. It is deterministic:
-every random choice comes from a generator seeded with the project's path, so two builds with the
-same `now` are equal and adding a project does not reshuffle the others.
+commits, good-first-issues, six months of merged changes with reviews (the history contributor
+progression reads), and open changes. It is deterministic: every random choice comes from a
+generator seeded with the project's path, so two builds with the same `now` are equal and adding a
+project does not reshuffle the others.
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ def _readme(spec: ProjectSpec, rst: bool) -> str:
 
 def _contributing(spec: ProjectSpec) -> str:
     change = "pull request" if spec.forge == "github" else "merge request"
-    owners = ", ".join("@" + m for m in spec.maintainers) or "the platform team"
+    owners = ", ".join("@" + m for m in spec.listed_maintainers) or "the platform team"
     return (
         f"# Contributing to {title_of(spec)}\n\n"
         f"Everyone at Acme is welcome to contribute. The maintainers are {owners}.\n\n"
@@ -156,7 +157,9 @@ def _contributing(spec: ProjectSpec) -> str:
 def _codeowners(spec: ProjectSpec) -> str:
     org = spec.path.split("/")[0]
     team = f"@{org}/{spec.team} " if spec.team else ""
-    return f"# Maintainers of {title_of(spec)}\n* {team}{' '.join('@' + m for m in spec.maintainers)}\n"
+    return (
+        f"# Maintainers of {title_of(spec)}\n* {team}{' '.join('@' + m for m in spec.listed_maintainers)}\n"
+    )
 
 
 def _innersource(spec: ProjectSpec) -> str:
@@ -170,7 +173,8 @@ def _innersource(spec: ProjectSpec) -> str:
             "logo": f"https://assets.acme.example/logos/{name}.svg",
             "docs": f"https://docs.acme.example/{name}",
             "language": _primary(spec),
-            "maintainers": list(spec.maintainers),
+            "maintainers": list(spec.listed_maintainers),
+            **({"trustedCommitters": list(spec.trusted)} if spec.trusted else {}),
             # Not an SAP portal key: the bot shows it on the project card as the chat channel.
             **({"chat": f"#{spec.team}"} if spec.team else {}),
         },
@@ -294,6 +298,36 @@ def _merged_changes(world: World, repo: FakeRepo, spec: ProjectSpec, rng: random
             world.add_review(pull, second, "APPROVED", merged_at - timedelta(minutes=10))
         else:
             world.add_review(pull, first, "APPROVED", merged_at - timedelta(minutes=10))
+    _extra_reviews(world, repo, spec)
+    _first_contributions(world, repo, spec)
+
+
+def _extra_reviews(world: World, repo: FakeRepo, spec: ProjectSpec) -> None:
+    """`spec.reviews`: each login reviews that many of the latest reviewed changes by others, last
+    (so the first response stays the generated one): an approval from a maintainer, else a comment."""
+    merged = sorted(
+        (p for p in repo.pulls if p.state == "merged" and p.reviews),
+        key=lambda p: p.merged_at or p.created_at,
+    )
+    for login, count in spec.reviews.items():
+        state = "APPROVED" if login in spec.listed_maintainers else "COMMENTED"
+        for pull in [p for p in merged if p.author != login][-count:]:
+            assert pull.merged_at is not None
+            world.add_review(pull, login, state, pull.merged_at - timedelta(minutes=5))
+
+
+def _first_contributions(world: World, repo: FakeRepo, spec: ProjectSpec) -> None:
+    """`spec.first_timers`: people whose first merged changes landed in the last weeks, a maintainer's
+    comment within hours and approval before merging."""
+    for login, count in spec.first_timers.items():
+        for i in range(count):
+            merged_at = repo.pushed_at - timedelta(days=6 + 4 * i, hours=3)
+            created = merged_at - timedelta(days=2)
+            pull = world.add_pull(repo, _titles(spec)[i % len(_titles(spec))], login, created_at=created,
+                                  state="merged", merged_at=merged_at)  # fmt: skip
+            if spec.maintainers:
+                world.add_review(pull, spec.maintainers[0], "COMMENTED", created + timedelta(hours=4))
+                world.add_review(pull, spec.maintainers[0], "APPROVED", merged_at - timedelta(minutes=10))
 
 
 def _issues(world: World, repo: FakeRepo, spec: ProjectSpec, rng: random.Random) -> None:
@@ -316,9 +350,18 @@ def _issues(world: World, repo: FakeRepo, spec: ProjectSpec, rng: random.Random)
 
 
 def _open_changes(world: World, repo: FakeRepo, spec: ProjectSpec, rng: random.Random) -> None:
-    """Open changes; the first waits for a first response, later ones have a maintainer comment."""
+    """Open changes, for time to first response: the first waits for an answer; the second has a
+    maintainer's answer after some hours (a review on GitHub, a comment on GitLab); the third only a
+    bot's comment, which is no answer."""
+    bot = data.GITHUB_BOT if spec.forge == "github" else data.GITLAB_BOT
     for i, author in enumerate(spec.open_prs):
         opened = world.now - timedelta(days=2 * i + 1, hours=rng.randint(1, 9))
         pull: FakePull = world.add_pull(repo, rng.choice(_titles(spec)), author, created_at=opened)
-        if i > 0 and spec.maintainers:
-            world.add_review(pull, spec.maintainers[0], "COMMENTED", opened + timedelta(hours=5))
+        if i == 1 and spec.maintainers:
+            answered = opened + timedelta(hours=(5, 26, 3)[sum(map(ord, spec.path)) % 3])
+            if spec.forge == "github":
+                world.add_review(pull, spec.maintainers[0], "COMMENTED", answered)
+            else:
+                world.add_comment(pull, spec.maintainers[0], answered, "Thanks! One question inline.")
+        elif i == 2:
+            world.add_comment(pull, bot, opened + timedelta(minutes=10), "Checks passed.")

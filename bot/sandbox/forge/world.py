@@ -49,6 +49,17 @@ class FakeReview:
 
 
 @dataclass
+class FakeComment:
+    """A comment on a pull request (GitHub) or a note on a merge request (GitLab)."""
+
+    id: int
+    author: str
+    created_at: datetime
+    body: str = ""
+    system: bool = False  # GitLab system notes ("approved this merge request", "added 1 commit")
+
+
+@dataclass
 class FakePull:
     """A GitHub pull request / GitLab merge request. It shares `number` space with issues on GitHub."""
 
@@ -62,6 +73,13 @@ class FakePull:
     merged_at: datetime | None = None
     reviews: list[FakeReview] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)  # PRs carry labels too (and show in issue lists)
+    comments: list[FakeComment] = field(default_factory=list)  # conversation comments / MR notes
+    closed_at: datetime | None = None  # closed without merging (merged ones close at merged_at)
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """When it was merged or closed; None while open."""
+        return None if self.state == "open" else self.merged_at or self.closed_at or self.updated_at
 
 
 @dataclass
@@ -209,7 +227,24 @@ class World:
         with self.lock:
             review = FakeReview(self.next_id(), reviewer, state, at or pull.merged_at or self.now)
             pull.reviews.append(review)
+            pull.updated_at = max(pull.updated_at, review.submitted_at)  # as the forges bump it
             return review
+
+    def add_comment(
+        self, pull: FakePull, author: str, at: datetime | None = None, body: str = "", system: bool = False
+    ) -> FakeComment:
+        """A comment on the pull request's conversation (GitHub) or a note on the MR (GitLab)."""
+        with self.lock:
+            comment = FakeComment(self.next_id(), author, at or self.now, body or "Thanks!", system)
+            pull.comments.append(comment)
+            pull.updated_at = max(pull.updated_at, comment.created_at)
+            return comment
+
+    def close_pull(self, pull: FakePull, at: datetime | None = None) -> None:
+        """Close without merging."""
+        with self.lock:
+            pull.state, pull.closed_at = "closed", at or self.now
+            pull.updated_at = max(pull.updated_at, pull.closed_at)
 
     def _next_number(self, repo: FakeRepo, pull: bool = False) -> int:
         if repo.forge == "github":  # issues and PRs share one sequence on GitHub

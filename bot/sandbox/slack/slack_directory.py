@@ -12,15 +12,19 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bot.sandbox.forge.sample_data import USERS
+from bot.sandbox.forge.sample_data import CONSOLE_LOGIN, USERS
 
 SANDBOX_TEAM_ID = "T0SANDBOX"
+CONSOLE_USER_ID = "U0SANDBOX1"  # who the console types as (slack_requests.SlackUser's default)
 OTHER_TEAM_ID = "T0OTHERWS"
 _UPDATED = 1767225600  # a fixed "last updated" stamp: answers are byte-for-byte repeatable
 
 
 def member_id(login: str) -> str:
-    """The Slack id the sandbox gives a sample-organisation login: `jasmine` -> `U0JASMINE`."""
+    """The Slack id the sandbox gives a sample-organisation login: `jasmine` -> `U0JASMINE`; the
+    console's own login (`sam`) -> the console user, U0SANDBOX1."""
+    if login == CONSOLE_LOGIN:
+        return CONSOLE_USER_ID
     return "U0" + "".join(ch for ch in login.upper() if ch.isalnum())
 
 
@@ -125,7 +129,8 @@ class SlackDirectory:
 
     def _add_sandbox_population(self) -> None:
         add = self.add_user
-        add("U0SANDBOX1", name="sandbox.user", real_name="Sam Sandbox", email="sam.sandbox@acme.example")
+        # The console's user: the forge's `sam` has the same e-mail, so the crawl ties them.
+        add(CONSOLE_USER_ID, name="sandbox.user", real_name="Sam Sandbox", email="sam.sandbox@acme.example")
         # A multi-channel guest has is_restricted; a single-channel guest has is_ultra_restricted as
         # well (api.slack.com/types/user: use is_restricted "in combination with" is_ultra_restricted).
         add("U0GUEST01", name="guest.one", real_name="Gina Guest", is_restricted=True)
@@ -149,4 +154,5 @@ class SlackDirectory:
         )
         add("U0EXTERN2", name="shared.partner", real_name="Sid Shared", team_id=OTHER_TEAM_ID)
         for login, real_name, email in USERS:
-            add(member_id(login), name=login, real_name=real_name, email=email)
+            if login != CONSOLE_LOGIN:  # added first, under the console's name
+                add(member_id(login), name=login, real_name=real_name, email=email)

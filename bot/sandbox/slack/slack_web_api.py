@@ -3,12 +3,13 @@
 No HTTP here: bot/sandbox/slack/fake_slack.py parses requests, checks the token, records the call and
 then asks `SlackWebApi.call`. Answer shapes follow the examples in tests/data/slack/web-api/
 (auth.test, users.info, chat.postMessage, conversations.open, views.publish) and Slack's OpenAPI
-description (conversations.history, users.lookupByEmail); tests compare keys.
+description (conversations.history, users.lookupByEmail, chat.update, views.open); tests compare keys.
 Posted messages are kept per channel, with their `metadata`, so conversations.history can show them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -48,6 +49,7 @@ class SlackWebApi:
         self.team_id, self.bot_user_id, self.bot_id, self.app_id = team_id, bot_user_id, bot_id, app_id
         self.dm_users: dict[str, str] = {}  # DM channel id -> user id
         self.home_views: dict[str, JsonDict] = {}  # user id -> last published Home tab
+        self.modals: dict[str, JsonDict] = {}  # view id -> a modal views.open opened
         self.channel_messages: dict[str, list[JsonDict]] = {}  # channel id -> messages, oldest first
         self._now = now  # seconds since the epoch for message ts; None: repeatable ts from TS_BASE
         self._counter = 0
@@ -56,10 +58,12 @@ class SlackWebApi:
             "users.info": self._users_info,
             "chat.postMessage": self._post_message,
             "chat.postEphemeral": self._post_ephemeral,
+            "chat.update": self._update_message,
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
             "users.lookupByEmail": self._users_lookup_by_email,
             "views.publish": self._views_publish,
+            "views.open": self._views_open,
             "apps.connections.open": self._apps_connections_open,
         }
 
@@ -128,6 +132,19 @@ class SlackWebApi:
             message["metadata"] = metadata
         self.channel_messages.setdefault(channel, []).append(message)
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _update_message(self, params: JsonDict) -> JsonDict:
+        """chat.update: the bot's message `ts` in `channel` gets the new text and blocks, in place."""
+        channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
+        found = next((m for m in self.channel_messages.get(channel, []) if m["ts"] == ts), None)
+        if found is None:
+            return {"ok": False, "error": "message_not_found"}
+        if not _has_content(params):
+            return {"ok": False, "error": "no_text"}
+        found["text"] = params.get("text", "")
+        if params.get("blocks"):
+            found["blocks"] = params["blocks"]
+        return {"ok": True, "channel": channel, "ts": ts, "text": found["text"], "message": dict(found)}
 
     def _conversations_history(self, params: JsonDict) -> JsonDict:
         """Newest first, `oldest`/`latest` exclusive unless `inclusive`, `limit` (default 100, at most
@@ -212,6 +229,24 @@ class SlackWebApi:
         published |= {"external_id": view.get("external_id", ""), "bot_id": self.bot_id}
         self.home_views[user_id] = published
         return {"ok": True, "view": published}
+
+    def _views_open(self, params: JsonDict) -> JsonDict:
+        """views.open: a modal, kept with the id it is given (nothing submits it but a test)."""
+        view = params.get("view")
+        if isinstance(view, str):  # slack_sdk sends it JSON-encoded in a form body
+            try:
+                view = json.loads(view)
+            except ValueError:
+                return _invalid_arguments("invalid `view`: not JSON")
+        if not params.get("trigger_id"):
+            return _invalid_arguments("missing `trigger_id`")
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            return _invalid_arguments("invalid `view`: views.open opens a view of type `modal`")
+        view_id = f"V0MODAL{self._next():04d}"
+        opened: JsonDict = {**view, "id": view_id, "team_id": self.team_id, "state": {"values": {}}}
+        opened |= {"app_id": self.app_id, "bot_id": self.bot_id}
+        self.modals[view_id] = opened
+        return {"ok": True, "view": opened}
 
 
 def _truthy(value: Any) -> bool:

@@ -257,3 +257,59 @@ def test_another_user_can_type_commands(slack: FakeSlack, app: StandInApp) -> No
     guest = SlackUser(user_id="U0GUEST01", user_name="guest.one")
     run_console(app.events_url, slack, io.StringIO("find design system\n"), out, False, guest, grace=0.05)
     assert app.received[0]["user_id"] == "U0GUEST01"
+
+
+CARD_BLOCKS: list[dict[str, Any]] = [
+    {"type": "section", "text": {"type": "mrkdwn", "text": "*Trusted-committer nomination:* <@U0JASMINE>"}},
+    {"type": "section", "text": {"type": "mrkdwn", "text": "11 merged PRs and 10 reviews"}},
+    {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Approve"},
+                "action_id": "approve",
+                "value": "7",
+            }
+        ],
+    },
+]
+
+
+def test_start_up_messages_come_first_the_users_own_in_full_and_theirs_pressable(
+    slack: FakeSlack, app: StandInApp
+) -> None:
+    """The sandbox opens the console with `shown=0`: what start-up sent is printed before the first
+    prompt, other people's DMs in one line each (without buttons), the console user's in full."""
+    app.web.chat_postMessage(channel="U0BOB", text="You've reached *Regular*\nSee `/innersource me`.")
+    app.web.chat_postMessage(channel="U0SANDBOX1", text="Nomination", blocks=CARD_BLOCKS)
+    out = io.StringIO()
+    run_console(app.events_url, slack, io.StringIO("press 1\n"), out, False, grace=0.05, shown=0)
+    output = out.getvalue()
+    assert output.startswith(
+        "[DM to @U0BOB] You've reached *Regular* …\n"
+        "[DM to @U0SANDBOX1]\n  *Trusted-committer nomination:* @U0JASMINE\n  11 merged PRs and 10 reviews\n"
+        "  [Approve] (1)\n\n> press 1\n"
+    )
+    (action,) = app.received
+    assert action["actions"][0]["action_id"] == "approve" and action["actions"][0]["value"] == "7"
+
+
+def test_settle_runs_before_the_first_prompt_and_after_each_line_and_its_dms_follow_the_answer(
+    slack: FakeSlack, app: StandInApp
+) -> None:
+    settled: list[int] = []
+
+    def settle() -> None:  # as the sandbox's outbox delivery would: a DM the line caused
+        settled.append(len(settled))
+        if len(settled) == 2:
+            app.web.chat_postMessage(channel="U0JASMINE", text="You're a trusted committer now.")
+
+    out = io.StringIO()
+    run_console(
+        app.events_url, slack, io.StringIO("find design system\n"), out, False, grace=0.05, settle=settle
+    )
+    assert settled == [0, 1, 2]  # start, the line, end of input
+    assert "[Details] (1)  [Subscribe] (2)\n[DM to @U0JASMINE]\n  You're a trusted committer now.\n\n" in (
+        out.getvalue()
+    )

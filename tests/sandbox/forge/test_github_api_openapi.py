@@ -107,6 +107,8 @@ def aurora(world: World) -> FakeRepo:
     merged = world.add_pull(repo, "Tokens", "carol", state="merged", created_at=NOW - timedelta(days=2))
     world.add_review(merged, "alice", "APPROVED")
     world.add_review(merged, "bob", "PENDING")
+    world.add_comment(merged, "alice", NOW - timedelta(days=1), "Looks good")
+    world.add_comment(merged, "ghost-of-nobody", NOW - timedelta(hours=20))  # an account the World lacks
     world.new_repo("github", "acme", "blank", empty=True, visibility="public")
     return repo
 
@@ -128,6 +130,11 @@ ENDPOINTS = [
     ("/repos/{owner}/{repo}/issues", "/repos/acme/aurora/issues", {"state": "all"}),
     ("/repos/{owner}/{repo}/pulls", "/repos/acme/aurora/pulls", {"state": "all"}),
     ("/repos/{owner}/{repo}/pulls/{pull_number}/reviews", "/repos/acme/aurora/pulls/4/reviews", {}),
+    (
+        "/repos/{owner}/{repo}/issues/comments",
+        "/repos/acme/aurora/issues/comments",
+        {"since": "2026-01-01T00:00:00Z"},
+    ),
     ("/search/issues", "/search/issues", {"q": "org:acme updated:>=2026-01-01"}),
     ("/search/issues", "/search/issues", {"q": 'org:acme is:issue is:open label:"good first issue"'}),
     ("/search/code", "/search/code", {"q": "org:acme path:.github/workflows gitleaks"}),

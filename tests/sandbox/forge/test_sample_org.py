@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,7 @@ from bot.forges.files import (
 )
 from bot.sandbox.forge.sample_org import build_sample_world
 from bot.sandbox.forge.world import FakeRepo, World
+from bot.sandbox.slack.slack_directory import CONSOLE_USER_ID, SlackDirectory, member_id
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 GFI_LABELS = {"good first issue", "good-first-issue", "help wanted"}
@@ -238,6 +240,30 @@ def test_people_and_contribution_history(world: World) -> None:
     assert not [p for _, p in merged if p.author == "tomas"]
     assert any(i.author == "tomas" for r in world.repos for i in r.issues)
     assert sum(1 for _, p in merged if p.reviews) >= len(merged) // 2
+
+
+def test_the_console_user_maintains_the_candidates_project_and_others_fill_every_level(world: World) -> None:
+    """The cast of the sandbox's progression (tests/sandbox/test_sample_levels.py checks the levels)."""
+    aurora = repo(world, "github", "acme/aurora-design-system")
+    assert "@sam" in aurora.files[".github/CODEOWNERS"].split()
+    assert "sam" in json.loads(aurora.files["innersource.json"])["maintainers"]
+    console_user = SlackDirectory().user(CONSOLE_USER_ID)
+    assert console_user is not None and world.users["sam"].email == console_user["profile"]["email"]
+    assert member_id("sam") == CONSOLE_USER_ID and SlackDirectory().user("U0SAM") is None
+    # sam joined lately: approvals of the latest changes, nothing authored
+    approvals = [p for p in aurora.pulls for v in p.reviews if v.reviewer == "sam"]
+    assert len(approvals) == 3 and all(NOW - p.created_at <= timedelta(days=30) for p in approvals)
+    assert not [p for r in world.repos for p in r.pulls if p.author == "sam"]
+    # tomas, a newcomer, has only reviewed
+    assert [v for r in world.repos for p in r.pulls for v in p.reviews if v.reviewer == "tomas"]
+    assert not [p for r in world.repos for p in r.pulls if p.author == "tomas" and p.state == "merged"]
+    # ana's first merged change landed last week
+    (first,) = [p for r in world.repos for p in r.pulls if p.author == "ana"]
+    assert first.state == "merged" and first.merged_at and NOW - first.merged_at <= timedelta(days=14)
+    # a trusted committer the project lists itself
+    portal = repo(world, "github", "acme/developer-portal")
+    assert json.loads(portal.files["innersource.json"])["trustedCommitters"] == ["yuki"]
+    assert [p for p in portal.pulls if p.author == "yuki" and p.state == "merged"]
 
 
 def test_times_are_consistent_and_varied(world: World) -> None:

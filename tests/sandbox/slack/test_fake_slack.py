@@ -136,6 +136,30 @@ def test_posting_to_a_user_id_lands_in_their_dm_and_deleted_users_cannot_be_open
     assert empty.value.response["error"] == "no_text"
 
 
+def test_chat_update_changes_a_posted_message_in_place(slack: FakeSlack, client: WebClient) -> None:
+    posted = client.chat_postMessage(channel="U0ALICE", text="Approve?", blocks=[{"type": "divider"}])
+    updated = client.chat_update(channel=posted["channel"], ts=posted["ts"], text="Approved by Sam")
+    # Slack's OpenAPI: chat.update success has exactly ok, channel, ts, text and message.
+    assert set(updated.data) == {"ok", "channel", "ts", "text", "message"}  # type: ignore[arg-type]
+    (message,) = slack.channel_messages(posted["channel"])
+    assert (message["ts"], message["text"]) == (posted["ts"], "Approved by Sam")
+    assert [m for m, _ in slack.messages] == ["chat.postMessage"]  # an update is not a new message
+    with pytest.raises(SlackApiError) as missing:
+        client.chat_update(channel=posted["channel"], ts="1.000009", text="x")
+    assert missing.value.response["error"] == "message_not_found"
+
+
+def test_views_open_opens_a_modal_and_refuses_other_views(client: WebClient) -> None:
+    modal = {"type": "modal", "callback_id": "why", "title": {"type": "plain_text", "text": "Why?"}}
+    opened = client.views_open(trigger_id="12345.98765.abcd", view=modal)["view"]
+    assert (
+        opened["id"].startswith("V") and opened["callback_id"] == "why" and opened["state"] == {"values": {}}
+    )
+    with pytest.raises(SlackApiError) as wrong:
+        client.views_open(trigger_id="12345.98765.abcd", view={"type": "home", "blocks": []})
+    assert wrong.value.response["error"] == "invalid_arguments"
+
+
 def test_ephemeral_and_home_tab_are_recorded_as_messages(slack: FakeSlack, client: WebClient) -> None:
     client.chat_postEphemeral(channel="C0SANDBOX", user="U0SANDBOX1", text="only you")
     view = {"type": "home", "blocks": [{"type": "divider"}]}

@@ -1,5 +1,6 @@
 """progression and metrics: change_requests, contributor_levels, trusted_committers, nominations,
-milestones, progression_cursors; projects.trusted_committers; a ledger index by project, kind and time
+milestones, metric_snapshots, progression_cursors; projects.trusted_committers; a ledger index by
+project, kind and time
 
 Revision ID: 0008
 Revises: 0007
@@ -20,6 +21,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("trusted_committers", sa.JSON(), nullable=False, server_default="[]"))
     with op.batch_alter_table("contributions") as batch_op:
         batch_op.create_index("ix_contributions_project_kind_time", ["project_id", "kind", "occurred_at"])
+    op.create_index("ix_contributions_author_key", "contributions", [sa.text("lower(author)")])
     op.create_table(
         "change_requests",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -102,6 +104,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("person_id", "name"),
     )
     op.create_table(
+        "metric_snapshots",
+        sa.Column("scope", sa.String(length=32), nullable=False),
+        sa.Column("window_days", sa.Integer(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("scope"),
+    )
+    op.create_table(
         "progression_cursors",
         sa.Column("name", sa.String(length=32), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
@@ -112,6 +122,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("progression_cursors")
+    op.drop_table("metric_snapshots")
     op.drop_table("milestones")
     op.drop_index(op.f("ix_nominations_status"), table_name="nominations")
     op.drop_index("ix_nominations_project_login", table_name="nominations")
@@ -123,6 +134,7 @@ def downgrade() -> None:
     op.drop_index("ix_change_requests_created", table_name="change_requests")
     op.drop_index("ix_change_requests_project_created", table_name="change_requests")
     op.drop_table("change_requests")
+    op.drop_index("ix_contributions_author_key", table_name="contributions")
     with op.batch_alter_table("contributions") as batch_op:
         batch_op.drop_index("ix_contributions_project_kind_time")
     with op.batch_alter_table("projects") as batch_op:

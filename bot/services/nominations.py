@@ -1,0 +1,249 @@
+"""Trusted-committer nominations: opened when someone first becomes a candidate on a project, a card
+to each of its maintainers linked to Slack, and the first maintainer's decision.
+
+- A nomination is opened once per candidate and project: not while one is pending or approved, and
+  not for `renominate_days` after a Decline.
+- Cards go through the outbox, one per maintainer (`nomination:<id>:<person>`), to maintainers whose
+  forge account is tied to them by e-mail (verified): a self-declared `link` does not decide for a
+  project. With no such maintainer the nomination waits (and `stats` lists it); every recompute
+  offers the waiting ones again, so a maintainer linked later gets the card.
+- The first decision wins (a conditional UPDATE); Approve grants trusted committer (`grant`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.db.models import Contribution, Project
+from bot.db.operations import SENT, OutboxEntry
+from bot.db.people import Identity, Person
+from bot.db.progression import (
+    NOMINATION_APPROVED,
+    NOMINATION_PENDING,
+    Nomination,
+    TrustedCommitter,
+)
+from bot.services.outbox import enqueue
+from bot.services.progression_ledger import Account, ProjectRoles, login_key
+from bot.services.progression_levels import Standing
+from bot.services.progression_views import CardRef, LedgerItem, NominationCard
+
+KIND = "nomination"
+LATEST = 3  # ledger items a card lists
+
+
+def open_nominations(
+    session: Session, standings: Iterable[Standing], now: datetime, renominate_days: int
+) -> int:
+    """Open a nomination for each new candidacy. Returns how many were opened."""
+    opened = 0
+    quiet_since = now - timedelta(days=renominate_days)
+    for standing in standings:
+        for candidacy in standing.candidacies:
+            login_key = candidacy.account[2]
+            latest = session.scalars(
+                select(Nomination)
+                .where(Nomination.project_id == candidacy.project_id, Nomination.login_key == login_key)
+                .order_by(Nomination.created_at.desc(), Nomination.id.desc())
+                .limit(1)
+            ).first()
+            if latest is not None and (
+                latest.status in (NOMINATION_PENDING, NOMINATION_APPROVED)
+                or (latest.decided_at is not None and latest.decided_at > quiet_since)
+            ):
+                continue
+            session.add(
+                Nomination(
+                    project_id=candidacy.project_id, login_key=login_key,
+                    login=_spelling(session, candidacy.project_id, login_key), person_id=standing.person_id,
+                    status=NOMINATION_PENDING, merged_window=candidacy.merged_window,
+                    reviews_window=candidacy.reviews_window, created_at=now, decided_at=None,
+                    decided_by=None, reason="",
+                )
+            )  # fmt: skip
+            opened += 1
+    session.flush()
+    return opened
+
+
+def _spelling(session: Session, project_id: int, login_key: str) -> str:
+    """The login as the forge spells it (the ledger keeps the forge's spelling)."""
+    found = session.scalars(
+        select(Contribution.author)
+        .where(Contribution.project_id == project_id, func.lower(Contribution.author) == login_key)
+        .limit(1)
+    ).first()
+    return found or login_key
+
+
+def offer_cards(session: Session, roles: ProjectRoles, now: datetime, window_days: int) -> int:
+    """Queue a card for every pending nomination to each linked maintainer who has none yet."""
+    queued = 0
+    for nomination in session.scalars(select(Nomination).where(Nomination.status == NOMINATION_PENDING)):
+        role = roles.projects.get(nomination.project_id)
+        if role is None:
+            continue  # unlisted since: it waits
+        for person_id, slack_user_id in deciders(session, role.forge, role.host, role.maintainers):
+            if person_id == nomination.person_id:
+                continue
+            queued += enqueue(
+                session,
+                key=f"{KIND}:{nomination.id}:{person_id}",
+                kind=KIND,
+                recipient=slack_user_id,
+                payload={"nomination_id": nomination.id, "window_days": window_days},
+                now=now,
+                person_id=person_id,
+            )
+    return queued
+
+
+def deciders(session: Session, forge: str, host: str, maintainers: Iterable[str]) -> list[tuple[int, str]]:
+    """(person, Slack user) of each maintainer whose account is verified and who may be DM'd."""
+    keys = sorted(set(maintainers))
+    if not keys:
+        return []
+    rows = session.execute(
+        select(Person.id, Person.slack_user_id)
+        .join(Identity, Identity.person_id == Person.id)
+        .where(
+            Identity.forge == forge,
+            Identity.host == host,
+            Identity.login_key.in_(keys),
+            Identity.verified.is_(True),
+            Person.slack_refusal.is_(None),
+        )
+        .order_by(Person.id)
+    )
+    return [(pid, user) for pid, user in rows]
+
+
+def is_maintainer(session: Session, person_id: int, project: Project) -> bool:
+    """A verified forge account of this person is among the project's maintainers."""
+    keys = {k for k in map(login_key, project.maintainers or ()) if k}
+    return any(pid == person_id for pid, _ in deciders(session, project.forge, project.host, keys))
+
+
+def decide(
+    session: Session, nomination: Nomination, person_id: int, approve: bool, reason: str, now: datetime
+) -> bool:
+    """Record the decision unless someone decided first. True when this call decided."""
+    status = NOMINATION_APPROVED if approve else "declined"
+    result = session.execute(
+        update(Nomination)
+        .where(Nomination.id == nomination.id, Nomination.status == NOMINATION_PENDING)
+        .values(status=status, decided_at=now, decided_by=person_id, reason=reason.strip()[:500])
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(nomination)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def grant(
+    session: Session,
+    project: Project,
+    account: Account,
+    login: str,
+    source: str,
+    granted_by: int | None,
+    now: datetime,
+) -> bool:
+    """Make `account` trusted committer of `project` (approval or promotion). False when they already
+    were. The caller re-decides their level, which records and tells the milestone."""
+    login_key = account[2]
+    if session.get(TrustedCommitter, (project.id, login_key)) is not None:
+        return False
+    session.add(
+        TrustedCommitter(
+            project_id=project.id,
+            login_key=login_key,
+            login=login,
+            source=source,
+            granted_by=granted_by,
+            created_at=now,
+        )
+    )
+    session.execute(  # a promotion settles any pending nomination for them there
+        update(Nomination)
+        .where(
+            Nomination.project_id == project.id,
+            Nomination.login_key == login_key,
+            Nomination.status == NOMINATION_PENDING,
+        )
+        .values(status=NOMINATION_APPROVED, decided_at=now, decided_by=granted_by)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return True
+
+
+def other_cards(session: Session, nomination_id: int, decider: int) -> tuple[CardRef, ...]:
+    rows = session.execute(
+        select(OutboxEntry.channel_id, OutboxEntry.message_ts).where(
+            OutboxEntry.key.like(f"{KIND}:{nomination_id}:%"),
+            OutboxEntry.status == SENT,
+            OutboxEntry.person_id != decider,
+            OutboxEntry.channel_id.is_not(None),
+            OutboxEntry.message_ts.is_not(None),
+        )
+    )
+    return tuple(CardRef(channel, ts) for channel, ts in rows if channel and ts)
+
+
+def nomination_card(session: Session, nomination_id: int, window_days: int) -> NominationCard | None:
+    nomination = session.get(Nomination, nomination_id)
+    if nomination is None:
+        return None
+    project = session.get(Project, nomination.project_id)
+    if project is None:
+        return None
+    latest = session.execute(
+        select(
+            Contribution.kind,
+            Contribution.number,
+            Contribution.title,
+            Contribution.url,
+            Contribution.occurred_at,
+        )
+        .where(
+            Contribution.project_id == project.id,
+            func.lower(Contribution.author) == nomination.login_key,
+            Contribution.kind.in_(("merged_change", "review")),
+        )
+        .order_by(Contribution.occurred_at.desc(), Contribution.id.desc())
+        .limit(LATEST)
+    )
+    return NominationCard(
+        nomination_id=nomination.id,
+        project_full_name=project.full_name,
+        project_url=project.web_url,
+        forge=project.forge,
+        login=nomination.login,
+        slack_user_id=_slack_user(session, nomination.person_id),
+        merged_window=nomination.merged_window,
+        reviews_window=nomination.reviews_window,
+        window_days=window_days,
+        latest=tuple(
+            LedgerItem(kind, number, title or "", url or _change_url(project, number), at)
+            for kind, number, title, url, at in latest
+        ),
+        status=nomination.status,
+        decided_by=_slack_user(session, nomination.decided_by),
+        reason=nomination.reason,
+        created_at=nomination.created_at,
+    )
+
+
+def _change_url(project: Project, number: int) -> str:
+    return f"{project.web_url}/{'pull' if project.forge == 'github' else '-/merge_requests'}/{number}"
+
+
+def _slack_user(session: Session, person_id: int | None) -> str | None:
+    if person_id is None:
+        return None
+    person = session.get(Person, person_id)
+    return person.slack_user_id if person is not None else None

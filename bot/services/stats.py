@@ -1,0 +1,211 @@
+"""`/innersource stats`: the program at a glance — catalog, people per level, the four metrics with
+their trend, where outside contributors wait longest, and nominations nobody on Slack can decide."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db.engine import session_scope
+from bot.db.models import Project
+from bot.db.people import Identity, Person
+from bot.db.progression import LEVELS, NOMINATION_PENDING, ChangeRequest, ContributorLevel, Nomination
+from bot.services import metrics_snapshot as snapshot
+from bot.services.metrics import ProgramMetrics, program_metrics
+from bot.services.metrics_load import login_key, maintainer_keys
+
+LONGEST_WAITS = 5  # projects shown under "waiting longest"
+NOMINATIONS_SHOWN = 10  # oldest pending nominations listed; `waiting_nominations_total` counts them all
+_CHUNK = 5_000  # logins an IN (...) carries
+
+
+@dataclass(frozen=True)
+class LongestWait:
+    """A listed project with open outside change requests that nobody has answered yet."""
+
+    full_name: str
+    web_url: str
+    oldest_wait: timedelta  # now - created_at of its oldest unanswered open one
+    waiting: int  # how many are waiting
+
+
+@dataclass(frozen=True)
+class WaitingNomination:
+    """A pending nomination on a project none of whose maintainers the bot can reach on Slack."""
+
+    project: str  # full_name
+    login: str  # the candidate, as the forge spells it
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class StatsView:
+    now: datetime
+    window_days: int
+    metrics_at: datetime  # when `metrics` was computed (the worker's last progression run)
+    projects_listed: int
+    projects_ready: int  # listed and InnerSource-ready
+    people_per_level: tuple[tuple[str, int], ...]  # (level, contributors) for each of LEVELS, lowest first
+    metrics: ProgramMetrics  # .current and .previous
+    longest_waits: tuple[LongestWait, ...]  # at most LONGEST_WAITS, longest first
+    waiting_nominations: tuple[WaitingNomination, ...]  # at most NOMINATIONS_SHOWN, oldest first
+    waiting_nominations_total: int
+
+    @property
+    def ready_share(self) -> float | None:
+        """Share of listed projects that are InnerSource-ready; None with nothing listed."""
+        return self.projects_ready / self.projects_listed if self.projects_listed else None
+
+
+def program_stats(
+    session: Session, now: datetime, window_days: int, metrics: tuple[ProgramMetrics, datetime] | None = None
+) -> StatsView:
+    """`metrics`: the program's metrics and when they were computed; None computes them now."""
+    listed, ready = session.execute(
+        select(func.count(Project.id), func.sum(case((Project.ready.is_(True), 1), else_=0))).where(
+            Project.listed.is_(True)
+        )
+    ).one()
+    levels = select(ContributorLevel.level, func.count()).group_by(ContributorLevel.level)
+    per_level: dict[str, int] = {level: count for level, count in session.execute(levels)}
+    nominations, nominations_total = waiting_nominations(session)
+    program, metrics_at = (
+        metrics if metrics is not None else (program_metrics(session, now, window_days), now)
+    )
+    return StatsView(
+        now=now,
+        window_days=window_days,
+        metrics_at=metrics_at,
+        projects_listed=int(listed),
+        projects_ready=int(ready or 0),
+        people_per_level=tuple((level, int(per_level.get(level, 0))) for level in LEVELS),
+        metrics=program,
+        longest_waits=longest_waits(session, now),
+        waiting_nominations=nominations,
+        waiting_nominations_total=nominations_total,
+    )
+
+
+def longest_waits(session: Session, now: datetime, limit: int = LONGEST_WAITS) -> tuple[LongestWait, ...]:
+    """Listed projects by the oldest open outside change request still without a response."""
+    author = func.lower(ChangeRequest.author).label("login")
+    unanswered = (
+        select(
+            ChangeRequest.project_id,
+            author,
+            func.min(ChangeRequest.created_at).label("oldest"),
+            func.count().label("waiting"),
+        )
+        .where(
+            ChangeRequest.state == "open",
+            ChangeRequest.first_response_at.is_(None),
+            ChangeRequest.author_is_bot.is_(False),
+        )
+        .group_by(ChangeRequest.project_id, author)
+        .subquery()
+    )
+    # Maintainers are JSON, which PostgreSQL cannot group by: group first, then join the projects.
+    rows = session.execute(
+        select(
+            Project.id,
+            Project.full_name,
+            Project.web_url,
+            Project.maintainers,
+            unanswered.c.login,
+            unanswered.c.oldest,
+            unanswered.c.waiting,
+        )
+        .join(unanswered, unanswered.c.project_id == Project.id)
+        .where(Project.listed.is_(True))
+    )
+    oldest: dict[int, datetime] = {}
+    waiting: dict[int, int] = defaultdict(int)
+    shown: dict[int, tuple[str, str]] = {}
+    for project_id, full_name, web_url, maintainers, login, created_at, count in rows:
+        if login_key(login) in maintainer_keys(maintainers):
+            continue
+        oldest[project_id] = min(created_at, oldest.get(project_id, created_at))
+        waiting[project_id] += int(count)
+        shown[project_id] = (full_name, web_url)
+    ranked = sorted(oldest, key=lambda pid: (oldest[pid], shown[pid][0]))[:limit]
+    return tuple(
+        LongestWait(shown[pid][0], shown[pid][1], max(now - oldest[pid], timedelta(0)), waiting[pid])
+        for pid in ranked
+    )
+
+
+def waiting_nominations(
+    session: Session, limit: int = NOMINATIONS_SHOWN
+) -> tuple[tuple[WaitingNomination, ...], int]:
+    """Pending nominations on listed projects where no maintainer has a verified identity on the
+    project's forge and host belonging to a person Slack lets the bot write to: nobody will be asked.
+    The oldest `limit` of them, and how many there are."""
+    pending = session.execute(
+        select(
+            Project.forge,
+            Project.host,
+            Project.full_name,
+            Project.maintainers,
+            Nomination.login,
+            Nomination.created_at,
+        )
+        .join(Project, Project.id == Nomination.project_id)
+        .where(Nomination.status == NOMINATION_PENDING, Project.listed.is_(True))
+        .order_by(Nomination.created_at, Nomination.id)
+    ).all()
+    wanted = sorted({key for *_, maintainers, _, _ in pending for key in maintainer_keys(maintainers)})
+    reachable = _reachable_accounts(session, wanted)
+    waiting = [
+        WaitingNomination(full_name, login, created_at)
+        for forge, host, full_name, maintainers, login, created_at in pending
+        if not any((forge, host, key) in reachable for key in maintainer_keys(maintainers))
+    ]
+    return tuple(waiting[:limit]), len(waiting)
+
+
+def _reachable_accounts(session: Session, login_keys: Sequence[str]) -> set[tuple[str, str, str]]:
+    """(forge, host, login key) of verified identities of people Slack has not refused."""
+    found: set[tuple[str, str, str]] = set()
+    for start in range(0, len(login_keys), _CHUNK):
+        rows = session.execute(
+            select(Identity.forge, Identity.host, Identity.login_key)
+            .join(Person, Person.id == Identity.person_id)
+            .where(
+                Identity.verified.is_(True),
+                Person.slack_refusal.is_(None),
+                Identity.login_key.in_(login_keys[start : start + _CHUNK]),
+            )
+        )
+        found.update((forge, host, key) for forge, host, key in rows)
+    return found
+
+
+class StatsService:
+    """`/innersource stats`, one transaction a call. The metrics come from the snapshot the worker
+    refreshes after each progression run (`refresh`); with none yet, the first call computes it."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock, settings: Settings) -> None:
+        self._sessions, self._clock, self._settings = sessions, clock, settings
+
+    def stats(self) -> StatsView:
+        window = self._settings.metrics_window_days
+        with session_scope(self._sessions) as session:
+            now = self._clock()
+            found = snapshot.latest(session, window)
+            if found is None:
+                found = (snapshot.refresh(session, now, window), now)
+            return program_stats(session, now, window, found)
+
+    def refresh(self) -> str:
+        """Recompute the program's metrics into the snapshot (the progression job, after levels)."""
+        window = self._settings.metrics_window_days
+        with session_scope(self._sessions) as session:
+            metrics = snapshot.refresh(session, self._clock(), window)
+        return f"program metrics over {window} days refreshed ({metrics.projects} projects)"
