@@ -17,6 +17,7 @@ from bot.catalog.search_catalog import CatalogSearch
 from bot.clock import system_clock
 from bot.config import Settings
 from bot.db.engine import make_engine, session_factory, upgrade
+from bot.forges.base import login_keys
 from bot.services.discovery import Discovery
 
 if TYPE_CHECKING:  # Slack and the HTTP server are loaded only by the commands that use them
@@ -108,7 +109,8 @@ def build_discovery(core: Core) -> Discovery:
     """Discovery over this process's search index, loaded now so the first request is not slow."""
     search = CatalogSearch(core.sessions, refresh_seconds=core.settings.search_refresh_seconds)
     search.refresh()
-    return Discovery(core.sessions, search, metrics=(core.now, core.settings.metrics_window_days))
+    metrics = (core.now, core.settings.metrics_window_days, login_keys(core.settings.bot_logins))
+    return Discovery(core.sessions, search, metrics=metrics)
 
 
 def build_router(core: Core) -> Router:

@@ -34,6 +34,7 @@ from bot.catalog.export import csv_text, portal_repos
 from bot.config import Settings, SettingsError, load_settings
 from bot.db.engine import session_scope, upgrade
 from bot.db.operations import RUN_OK
+from bot.forges.base import login_keys
 from bot.scheduling.runs import JobRunner
 from bot.worker import Worker, default_worker_id, running_worker
 from jobs import JOBS, LATER_JOBS
@@ -318,11 +319,12 @@ def _console_over_fake_slack(core: Core, console: Console, forge: FakeForge | No
 
 def _export(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     core = build_core(settings)
+    bots = login_keys(settings.bot_logins)
     with session_scope(core.sessions) as session:
         if args.format == "csv":
-            text, count = csv_text(session, core.now(), settings.metrics_window_days)
+            text, count = csv_text(session, core.now(), settings.metrics_window_days, bots)
         else:
-            repos = portal_repos(session, core.now(), settings.metrics_window_days)
+            repos = portal_repos(session, core.now(), settings.metrics_window_days, bots)
             text, count = json.dumps(repos, indent=2, ensure_ascii=False) + "\n", len(repos)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8", newline="")

@@ -138,10 +138,12 @@ def _trusted(session: Session, projects: list[Project]) -> dict[int, list[str]]:
     return found
 
 
-def portal_repos(session: Session, now: datetime, window_days: int) -> list[dict[str, Any]]:
+def portal_repos(
+    session: Session, now: datetime, window_days: int, bot_logins: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
     """Every listed project, highest activity score first (the portal's default order)."""
     projects = _listed(session)
-    trusted, metrics = _trusted(session, projects), all_project_metrics(session, now, window_days)
+    trusted, metrics = _trusted(session, projects), all_project_metrics(session, now, window_days, bot_logins)
     return [portal_entry(p, trusted[p.id], metrics.get(p.id)) for p in projects]
 
 
@@ -181,10 +183,12 @@ def _cell(value: object) -> object:
     return round(value, 3) if isinstance(value, float) else value
 
 
-def csv_text(session: Session, now: datetime, window_days: int) -> tuple[str, int]:
+def csv_text(
+    session: Session, now: datetime, window_days: int, bot_logins: frozenset[str] = frozenset()
+) -> tuple[str, int]:
     """One row per listed project (the portal's order), with a header; returns (text, rows)."""
     projects = _listed(session)
-    trusted, metrics = _trusted(session, projects), all_project_metrics(session, now, window_days)
+    trusted, metrics = _trusted(session, projects), all_project_metrics(session, now, window_days, bot_logins)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)

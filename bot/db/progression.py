@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models import Base
@@ -101,7 +101,18 @@ class Nomination(Base):
     """A trusted-committer candidate on one project; the first maintainer's decision wins."""
 
     __tablename__ = "nominations"
-    __table_args__ = (Index("ix_nominations_project_login", "project_id", "login_key"),)
+    __table_args__ = (
+        Index("ix_nominations_project_login", "project_id", "login_key"),
+        # One pending nomination per candidate and project, even when two recomputes overlap.
+        Index(
+            "uq_nominations_pending",
+            "project_id",
+            "login_key",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))

@@ -21,8 +21,9 @@ def is_bot_login(login: str, account_type: str | None = None) -> bool:
 
 
 def login_keys(logins: Iterable[str]) -> frozenset[str]:
-    """Logins as compared everywhere (forges treat them case-insensitively): stripped, case-folded."""
-    return frozenset(login.strip().casefold() for login in logins if login.strip())
+    """Logins as compared everywhere (forges treat them case-insensitively): stripped of spaces and a
+    leading "@" (as CODEOWNERS writes them), case-folded."""
+    return frozenset(key for login in logins if (key := login.strip().lstrip("@").casefold()))
 
 
 class ForgeError(Exception):

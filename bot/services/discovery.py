@@ -54,15 +54,15 @@ def _filters_matched(project: ProjectSummary, query: FindQuery) -> list[str]:
 
 
 class Discovery:
-    """`find` and `project`. With `metrics` (the clock and the metrics window), a project card carries
-    the project's four metrics (bot/services/metrics.py)."""
+    """`find` and `project`. With `metrics` (the clock, the metrics window, bot logins), a project
+    card carries the project's four metrics (bot/services/metrics.py)."""
 
     def __init__(
         self,
         sessions: sessionmaker[Session],
         search: CatalogSearch,
         page_size: int = PAGE_SIZE,
-        metrics: tuple[Clock, int] | None = None,
+        metrics: tuple[Clock, int, frozenset[str]] | None = None,
     ):
         self._sessions = sessions
         self._search = search
@@ -158,6 +158,6 @@ class Discovery:
                 return ProjectNotFound(project.full_name, None, len(self._search.index))
             card = card_of(session, project)
             if self._metrics is not None:
-                now, window_days = self._metrics[0](), self._metrics[1]
-                card = replace(card, metrics=project_metrics(session, project.id, now, window_days))
+                clock, window_days, bots = self._metrics
+                card = replace(card, metrics=project_metrics(session, project.id, clock(), window_days, bots))
             return card

@@ -202,19 +202,31 @@ def _compute(
     )
 
 
-def project_metrics(session: Session, project_id: int, now: datetime, window_days: int) -> ProjectMetrics:
+def project_metrics(
+    session: Session,
+    project_id: int,
+    now: datetime,
+    window_days: int,
+    bot_logins: frozenset[str] = frozenset(),
+) -> ProjectMetrics:
     """One project's metrics (listed or not). Raises KeyError for an unknown project id."""
-    per_project, _ = _compute(load(session, now, window_days, project_id), now, window_days)
+    per_project, _ = _compute(load(session, now, window_days, project_id, bot_logins), now, window_days)
     return per_project[project_id]
 
 
-def all_project_metrics(session: Session, now: datetime, window_days: int) -> dict[int, ProjectMetrics]:
+def all_project_metrics(
+    session: Session, now: datetime, window_days: int, bot_logins: frozenset[str] = frozenset()
+) -> dict[int, ProjectMetrics]:
     """Every listed project's metrics by project id, in a constant number of queries."""
-    per_project, _ = _compute(load(session, now, window_days), now, window_days)
+    per_project, _ = _compute(load(session, now, window_days, None, bot_logins), now, window_days)
     return per_project
 
 
-def program_metrics(session: Session, now: datetime, window_days: int) -> ProgramMetrics:
+def program_metrics(
+    session: Session, now: datetime, window_days: int, bot_logins: frozenset[str] = frozenset()
+) -> ProgramMetrics:
     """The program-wide metrics over all listed projects."""
-    _, program = _compute(load(session, now, window_days), now, window_days, per_project=False)
+    _, program = _compute(
+        load(session, now, window_days, None, bot_logins), now, window_days, per_project=False
+    )
     return program

@@ -80,9 +80,16 @@ class MetricsData:
     first_merges: list[FirstMerge]
 
 
-def load(session: Session, now: datetime, window_days: int, project_id: int | None = None) -> MetricsData:
+def load(
+    session: Session,
+    now: datetime,
+    window_days: int,
+    project_id: int | None = None,
+    bot_logins: frozenset[str] = frozenset(),
+) -> MetricsData:
     """Everything the metrics of `now`'s window and the one before need: for `project_id`, or for every
-    listed project when it is None. Four queries either way."""
+    listed project when it is None. Four queries either way. `bot_logins` (casefolded) never count,
+    whatever the rows' `author_is_bot` says (rows recorded before the setting named them)."""
     window = timedelta(days=window_days)
     previous_end = now - window
     oldest = now - 2 * window
@@ -115,6 +122,7 @@ def load(session: Session, now: datetime, window_days: int, project_id: int | No
             ChangeRequest.updated_at,
         ).where(
             ChangeRequest.author_is_bot.is_(False),
+            *_not_bots(func.lower(ChangeRequest.author), bot_logins),
             ChangeRequest.created_at > oldest,
             ChangeRequest.created_at <= now,
         ),
@@ -127,7 +135,11 @@ def load(session: Session, now: datetime, window_days: int, project_id: int | No
     ]
 
     author = func.lower(Contribution.author)
-    merged_here = and_(Contribution.kind == MERGED_CHANGE, Contribution.author_is_bot.is_(False))
+    merged_here = and_(
+        Contribution.kind == MERGED_CHANGE,
+        Contribution.author_is_bot.is_(False),
+        *_not_bots(author, bot_logins),
+    )
     in_current = Contribution.occurred_at > previous_end
     counts_query = scoped(
         select(
@@ -179,3 +191,7 @@ def load(session: Session, now: datetime, window_days: int, project_id: int | No
         for pid, forge, host, login, first_at in session.execute(first_query)
     ]
     return MetricsData(projects, changes, merged, first_merges)
+
+
+def _not_bots(login: Any, bot_logins: frozenset[str]) -> list[Any]:
+    return [login.not_in(sorted(bot_logins))] if bot_logins else []

@@ -15,15 +15,22 @@ from bot.services.metrics_stats import Quantile, ResponseTimes
 PROGRAM = "program"
 
 
-def refresh(session: Session, now: datetime, window_days: int) -> ProgramMetrics:
+def refresh(
+    session: Session, now: datetime, window_days: int, bot_logins: frozenset[str] = frozenset()
+) -> ProgramMetrics:
     """Compute the program's metrics and store them as the snapshot."""
-    metrics = program_metrics(session, now, window_days)
+    metrics = program_metrics(session, now, window_days, bot_logins)
+    store(session, metrics, now)
+    return metrics
+
+
+def store(session: Session, metrics: ProgramMetrics, now: datetime) -> None:
     row = session.get(MetricSnapshot, PROGRAM)
     if row is None:
         row = MetricSnapshot(scope=PROGRAM)
         session.add(row)
-    row.window_days, row.computed_at, row.payload = window_days, now, encode(metrics)
-    return metrics
+    row.window_days, row.computed_at, row.payload = metrics.window_days, now, encode(metrics)
+    session.flush()
 
 
 def latest(session: Session, window_days: int) -> tuple[ProgramMetrics, datetime] | None:

@@ -133,7 +133,7 @@ def crossings(session: Session, standings: list[Standing], rules: Rules, window_
     oldest first, the one that made the threshold (the 5th merged for Regular; for Candidate, the
     later of the 10th merged and the 5th review on the project, earliest over their candidacies)."""
     levels, roles = rules.levels, rules.roles
-    times: dict[tuple[Account, int, str], list[datetime]] = {}
+    times: dict[Account, dict[tuple[int, str], list[datetime]]] = {}
     logins = sorted({account[2] for s in standings for account in s.accounts})
     author = func.lower(Contribution.author)
     for start in range(0, len(logins), _CHUNK):
@@ -145,29 +145,28 @@ def crossings(session: Session, standings: list[Standing], rules: Rules, window_
         )  # fmt: skip
         for forge, host, login, project_id, kind, at in rows:
             if login not in rules.bot_logins and project_id in roles.projects:
-                times.setdefault(((forge, host, login), project_id, kind), []).append(at)
+                times.setdefault((forge, host, login), {}).setdefault((project_id, kind), []).append(at)
     for standing in standings:
         outside = sorted(
             at
-            for (account, project_id, kind), found in times.items()
-            if account in standing.accounts
-            and kind == MERGED
-            and project_id not in roles.maintains.get(account, ())
+            for account in standing.accounts
+            for (project_id, kind), found in times.get(account, {}).items()
+            if kind == MERGED and project_id not in roles.maintains.get(account, ())
             for at in found
         )
         if REGULAR in standing.satisfied and len(outside) >= levels.regular_merged:
             standing.crossed[REGULAR] = outside[levels.regular_merged - 1]
         crossed = [
             _nth_both(
-                sorted(times.get((c.account, c.project_id, MERGED), [])),
-                sorted(times.get((c.account, c.project_id, REVIEW), [])),
+                sorted(times.get(c.account, {}).get((c.project_id, MERGED), [])),
+                sorted(times.get(c.account, {}).get((c.project_id, REVIEW), [])),
                 levels,
             )
             for c in standing.candidacies
         ]
-        found = [at for at in crossed if at is not None]
-        if found:
-            standing.crossed[CANDIDATE] = min(found)
+        found_at = [at for at in crossed if at is not None]
+        if found_at:
+            standing.crossed[CANDIDATE] = min(found_at)
 
 
 def _nth_both(merged: list[datetime], reviews: list[datetime], levels: LevelSettings) -> datetime | None:

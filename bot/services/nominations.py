@@ -28,7 +28,7 @@ from bot.db.progression import (
     TrustedCommitter,
 )
 from bot.services.outbox import enqueue
-from bot.services.progression_ledger import Account, ProjectRoles, login_key
+from bot.services.progression_ledger import Account, ProjectRole, ProjectRoles, login_key
 from bot.services.progression_levels import Standing
 from bot.services.progression_views import CardRef, LedgerItem, NominationCard
 
@@ -181,14 +181,20 @@ def grant(
     return True
 
 
-def other_cards(session: Session, nomination_id: int, decider: int) -> tuple[CardRef, ...]:
+def other_cards(
+    session: Session, nomination: Nomination, role: ProjectRole, decider: int
+) -> tuple[CardRef, ...]:
+    """The cards the other maintainers got (by their exact keys: the outbox's unique index finds them)."""
+    keys = [
+        f"{KIND}:{nomination.id}:{person_id}"
+        for person_id, _ in deciders(session, role.forge, role.host, role.maintainers)
+        if person_id != decider
+    ]
+    if not keys:
+        return ()
     rows = session.execute(
         select(OutboxEntry.channel_id, OutboxEntry.message_ts).where(
-            OutboxEntry.key.like(f"{KIND}:{nomination_id}:%"),
-            OutboxEntry.status == SENT,
-            OutboxEntry.person_id != decider,
-            OutboxEntry.channel_id.is_not(None),
-            OutboxEntry.message_ts.is_not(None),
+            OutboxEntry.key.in_(keys), OutboxEntry.status == SENT
         )
     )
     return tuple(CardRef(channel, ts) for channel, ts in rows if channel and ts)

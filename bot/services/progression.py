@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -31,12 +31,16 @@ from bot.db.progression import (
     ProgressionCursor,
     TrustedCommitter,
 )
+from bot.forges.base import login_keys
 from bot.services import milestones, nominations
 from bot.services.identity import SlackProfile, ensure_person
 from bot.services.milestones import milestone_note as milestone_note
 from bot.services.nominations import nomination_card as nomination_card
 from bot.services.progression_ledger import (
+    MERGED,
+    REVIEW,
     Account,
+    ProjectRole,
     ProjectRoles,
     Tally,
     accounts_of,
@@ -69,7 +73,9 @@ from bot.services.progression_views import (
 )
 from bot.services.routing_issues import IssueView
 
-FULL_EVERY = timedelta(hours=24)  # windows slide and unlinks happen: a full recompute at least daily
+FULL_EVERY = timedelta(hours=24)  # windows slide: a full recompute at least daily
+LEDGER_MARGIN = 5_000  # ledger ids re-read by each incremental run (late commits of earlier ids)
+TIME_MARGIN = timedelta(minutes=15)  # the same for people and identities created just before a run
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _CHUNK = 500
 
@@ -102,10 +108,12 @@ class ProgressionService:
         settings: Settings,
         now: Callable[[], datetime],
         recommend: Recommend | None = None,
+        ledger_margin: int = LEDGER_MARGIN,
     ) -> None:
         self._sessions, self._settings, self._now = sessions, settings, now
         self._recommend = recommend
-        self._bots = frozenset(login.strip().lstrip("@").casefold() for login in settings.bot_logins)
+        self._margin = ledger_margin
+        self._bots = login_keys(settings.bot_logins)
         self._roles: tuple[tuple[object, ...], ProjectRoles] | None = None
         self._lock = threading.Lock()
 
@@ -120,12 +128,21 @@ class ProgressionService:
                 full = last_full.at is None or last_full.at <= now - FULL_EVERY
             top = session.scalar(select(func.coalesce(func.max(Contribution.id), 0))) or 0
             roles = ProjectRoles.load(session)
+            # What an incremental run cannot see — a crawl changed a project's maintainers, trusted
+            # committers or listing; an account was unlinked or moved to someone else — makes it full.
+            roles_cursor, identities_cursor = _cursor(session, "roles"), _cursor(session, "identities")
+            roles_digest, identities_digest = roles.digest(), _identities_digest(session)
+            if roles_cursor.position != roles_digest or not _only_added(session, identities_cursor):
+                full = True
             if full:
                 groups = self._everyone(session, roles)
             else:
-                groups = self._touched(session, roles, cursor.position, cursor.at)
+                # A margin re-reads rows whose transaction committed after a later one was read.
+                groups = self._touched(session, roles, cursor.position - self._margin, cursor.at)
             report = self._apply(session, roles, groups, now, full)
             cursor.position, cursor.at = top, now
+            roles_cursor.position = roles_digest
+            identities_cursor.position, identities_cursor.at = identities_digest, now
             if full:
                 last_full.at = now
             return report
@@ -145,14 +162,19 @@ class ProgressionService:
             (forge, host, login)
             for forge, host, login in session.execute(
                 select(Contribution.forge, Contribution.host, func.lower(Contribution.author))
-                .where(Contribution.id > after_id, Contribution.author_is_bot.is_(False))
+                .join(Project, and_(Project.id == Contribution.project_id, Project.listed.is_(True)))
+                .where(
+                    Contribution.id > after_id,
+                    Contribution.author_is_bot.is_(False),
+                    Contribution.kind.in_((MERGED, REVIEW)),
+                )
                 .distinct()
             )
             if login not in self._bots
         }
-        fresh |= set(roles.trusted)  # a crawl may list new trusted committers
         people: set[int] = set()
         if since is not None:
+            since -= TIME_MARGIN
             people |= set(session.scalars(select(Identity.person_id).where(Identity.created_at > since)))
             people |= set(session.scalars(select(Person.id).where(Person.created_at > since)))
         else:
@@ -289,7 +311,11 @@ class ProgressionService:
                 nominations.grant(session, project, account, nomination.login, "approved", person.id, now)
                 self._refresh(session, [account], now)
             card = nomination_card(session, nomination_id, self._window)
-            others = nominations.other_cards(session, nomination_id, person.id)
+            role = ProjectRole(
+                project.id, project.forge, project.host, project.full_name, project.web_url,
+                frozenset(k for k in map(login_key, project.maintainers or ()) if k),
+            )  # fmt: skip
+            others = nominations.other_cards(session, nomination, role, person.id)
             return Decision(APPROVED if approve else DECLINED, card, others)
 
     def _decider(
@@ -402,6 +428,21 @@ class _Groups:
             if account not in owners:
                 members[account_key(account)] = (None, [account])
         return _Groups(work, members, retired)
+
+
+def _identities_digest(session: Session, until: datetime | None = None) -> int:
+    """(count, sum of ids) of the identities (created until `until`), folded into 31 bits."""
+    query = select(func.count(Identity.id), func.coalesce(func.sum(Identity.id), 0))
+    if until is not None:
+        query = query.where(Identity.created_at <= until)
+    count, total = session.execute(query).one()
+    return (int(count) * 1_000_003 + int(total)) & 0x7FFFFFFF
+
+
+def _only_added(session: Session, cursor: ProgressionCursor) -> bool:
+    """Identities changed since the last run only by new rows — no unlink, no account moved to
+    someone else: those that existed then still add up to what was stored."""
+    return cursor.at is not None and _identities_digest(session, cursor.at) == cursor.position
 
 
 def _cursor(session: Session, name: str) -> ProgressionCursor:

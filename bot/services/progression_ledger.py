@@ -7,6 +7,7 @@ as casefolded logins. Both are plain data; bot/services/progression_levels.py de
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -61,6 +62,16 @@ class ProjectRoles:
     maintains: dict[Account, set[int]]
     trusted: dict[Account, set[int]]
     granted: dict[tuple[int, str], datetime] = field(default_factory=dict)  # approvals, promotions: when
+
+    def digest(self) -> int:
+        """Of every listed project's maintainers and trusted committers, in 31 bits: a crawl that
+        changes them (or lists or unlists a project) changes it."""
+        canonical = sorted(
+            (pid, role.forge, role.host, sorted(role.maintainers), sorted(role.trusted))
+            for pid, role in self.projects.items()
+        )
+        raw = hashlib.blake2b(repr(canonical).encode(), digest_size=4).digest()
+        return int.from_bytes(raw, "big") & 0x7FFFFFFF
 
     @staticmethod
     def load(session: Session) -> ProjectRoles:

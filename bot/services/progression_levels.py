@@ -104,7 +104,8 @@ def evaluate(
     standing = Standing(contributor, person_id, accounts=list(accounts))
     for account in accounts:
         maintained = roles.maintains.get(account, set())
-        trusted = roles.trusted.get(account, set())
+        # A project that lists its maintainers as trusted committers too does not make them one.
+        trusted = roles.trusted.get(account, set()) - maintained
         standing.trusted_on |= trusted
         for project_id in trusted:
             standing.trusted_at[project_id] = _latest(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
@@ -17,6 +18,7 @@ from bot.db.engine import session_scope
 from bot.db.models import Project
 from bot.db.people import Identity, Person
 from bot.db.progression import LEVELS, NOMINATION_PENDING, ChangeRequest, ContributorLevel, Nomination
+from bot.forges.base import login_keys
 from bot.services import metrics_snapshot as snapshot
 from bot.services.metrics import ProgramMetrics, program_metrics
 from bot.services.metrics_load import login_key, maintainer_keys
@@ -65,7 +67,11 @@ class StatsView:
 
 
 def program_stats(
-    session: Session, now: datetime, window_days: int, metrics: tuple[ProgramMetrics, datetime] | None = None
+    session: Session,
+    now: datetime,
+    window_days: int,
+    metrics: tuple[ProgramMetrics, datetime] | None = None,
+    bot_logins: frozenset[str] = frozenset(),
 ) -> StatsView:
     """`metrics`: the program's metrics and when they were computed; None computes them now."""
     listed, ready = session.execute(
@@ -77,7 +83,7 @@ def program_stats(
     per_level: dict[str, int] = {level: count for level, count in session.execute(levels)}
     nominations, nominations_total = waiting_nominations(session)
     program, metrics_at = (
-        metrics if metrics is not None else (program_metrics(session, now, window_days), now)
+        metrics if metrics is not None else (program_metrics(session, now, window_days, bot_logins), now)
     )
     return StatsView(
         now=now,
@@ -87,13 +93,15 @@ def program_stats(
         projects_ready=int(ready or 0),
         people_per_level=tuple((level, int(per_level.get(level, 0))) for level in LEVELS),
         metrics=program,
-        longest_waits=longest_waits(session, now),
+        longest_waits=longest_waits(session, now, bot_logins=bot_logins),
         waiting_nominations=nominations,
         waiting_nominations_total=nominations_total,
     )
 
 
-def longest_waits(session: Session, now: datetime, limit: int = LONGEST_WAITS) -> tuple[LongestWait, ...]:
+def longest_waits(
+    session: Session, now: datetime, limit: int = LONGEST_WAITS, bot_logins: frozenset[str] = frozenset()
+) -> tuple[LongestWait, ...]:
     """Listed projects by the oldest open outside change request still without a response."""
     author = func.lower(ChangeRequest.author).label("login")
     unanswered = (
@@ -107,6 +115,7 @@ def longest_waits(session: Session, now: datetime, limit: int = LONGEST_WAITS) -
             ChangeRequest.state == "open",
             ChangeRequest.first_response_at.is_(None),
             ChangeRequest.author_is_bot.is_(False),
+            *([func.lower(ChangeRequest.author).not_in(sorted(bot_logins))] if bot_logins else []),
         )
         .group_by(ChangeRequest.project_id, author)
         .subquery()
@@ -193,19 +202,30 @@ class StatsService:
 
     def __init__(self, sessions: sessionmaker[Session], clock: Clock, settings: Settings) -> None:
         self._sessions, self._clock, self._settings = sessions, clock, settings
+        self._bots = login_keys(settings.bot_logins)
 
     def stats(self) -> StatsView:
         window = self._settings.metrics_window_days
+        now = self._clock()
         with session_scope(self._sessions) as session:
-            now = self._clock()
             found = snapshot.latest(session, window)
-            if found is None:
-                found = (snapshot.refresh(session, now, window), now)
-            return program_stats(session, now, window, found)
+        if found is None:  # first install: computed here once; a second caller at the same time just reads
+            found = (self._first_snapshot(now), now)
+        with session_scope(self._sessions) as session:
+            return program_stats(session, now, window, found, self._bots)
+
+    def _first_snapshot(self, now: datetime) -> ProgramMetrics:
+        window = self._settings.metrics_window_days
+        try:
+            with session_scope(self._sessions) as session:
+                return snapshot.refresh(session, now, window, self._bots)
+        except IntegrityError:  # another process stored it first
+            with session_scope(self._sessions) as session:
+                return program_metrics(session, now, window, self._bots)
 
     def refresh(self) -> str:
         """Recompute the program's metrics into the snapshot (the progression job, after levels)."""
         window = self._settings.metrics_window_days
         with session_scope(self._sessions) as session:
-            metrics = snapshot.refresh(session, self._clock(), window)
+            metrics = snapshot.refresh(session, self._clock(), window, self._bots)
         return f"program metrics over {window} days refreshed ({metrics.projects} projects)"

@@ -92,6 +92,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_nominations_project_login", "nominations", ["project_id", "login_key"])
+    op.create_index(
+        "uq_nominations_pending",
+        "nominations",
+        ["project_id", "login_key"],
+        unique=True,
+        sqlite_where=sa.text("status = 'pending'"),
+        postgresql_where=sa.text("status = 'pending'"),
+    )
     op.create_index(op.f("ix_nominations_status"), "nominations", ["status"])
     op.create_table(
         "milestones",
@@ -125,6 +133,7 @@ def downgrade() -> None:
     op.drop_table("metric_snapshots")
     op.drop_table("milestones")
     op.drop_index(op.f("ix_nominations_status"), table_name="nominations")
+    op.drop_index("uq_nominations_pending", table_name="nominations")
     op.drop_index("ix_nominations_project_login", table_name="nominations")
     op.drop_table("nominations")
     op.drop_table("trusted_committers")
