@@ -23,7 +23,8 @@ bench: $(STAMP)  ## benchmarks, each printing its figures next to its budget; fa
 	$(BIN)/python bench/find_latency.py; find=$$?; \
 	$(BIN)/python bench/deliver.py; deliver=$$?; \
 	$(BIN)/python bench/route.py; route=$$?; \
-	exit $$(( crawl || find || deliver || route ))
+	$(BIN)/python bench/progression.py; progression=$$?; \
+	exit $$(( crawl || find || deliver || route || progression ))
 
 lint: $(STAMP)
 	@$(BIN)/ruff check .

@@ -167,7 +167,7 @@ def build_slack_app(core: Core, discovery: Discovery) -> App:
         _secret(settings.slack_signing_secret),
         settings.slack_api_url,
     )
-    issues = IssueFinder(core.sessions, core.now)
+    issues = IssueFinder(core.sessions, core.now, settings.search_refresh_seconds)
 
     def recommend(user_id: str) -> tuple[IssueView, ...]:
         """`me`'s good-first-issues: the first few the caller's subscriptions match."""

@@ -11,6 +11,7 @@ shown: a 50,000-project catalog is not loaded into Python on every call.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -222,16 +223,22 @@ class IssueFinder:
     """`find_issues` bound to the database and clock, as the handlers hold it; keeps the projects'
     terms between calls and reloads them when the listed catalog's fingerprint changes."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock, refresh_seconds: float = 0.0) -> None:
         self._sessions, self._clock = sessions, clock
         self._catalog: tuple[tuple[int, int, int], ProjectTerms] | None = None
         self._lock = threading.Lock()
+        # The fingerprint is asked at most this often (`search_refresh_seconds`, as search itself).
+        self._refresh_seconds, self._checked = refresh_seconds, float("-inf")
 
     def find(self, slack_user_id: str, argument: str, offset: int = 0) -> IssueList:
         return find_issues(self._sessions, self._clock, slack_user_id, argument, offset, self._projects)
 
     def _projects(self, session: Session) -> ProjectTerms:
+        catalog = self._catalog
+        if catalog is not None and time.monotonic() - self._checked < self._refresh_seconds:
+            return catalog[1]
         fingerprint = _fingerprint(session)
+        self._checked = time.monotonic()
         with self._lock:
             if self._catalog is None or self._catalog[0] != fingerprint:
                 self._catalog = (fingerprint, ProjectTerms.load(session))

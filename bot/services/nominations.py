@@ -27,7 +27,7 @@ from bot.db.progression import (
     Nomination,
     TrustedCommitter,
 )
-from bot.services.outbox import enqueue
+from bot.services.outbox import enqueue, existing_keys
 from bot.services.progression_ledger import Account, ProjectRole, ProjectRoles, login_key
 from bot.services.progression_levels import Standing
 from bot.services.progression_views import CardRef, LedgerItem, NominationCard
@@ -42,32 +42,45 @@ def open_nominations(
     """Open a nomination for each new candidacy. Returns how many were opened."""
     opened = 0
     quiet_since = now - timedelta(days=renominate_days)
-    for standing in standings:
-        for candidacy in standing.candidacies:
-            login_key = candidacy.account[2]
-            latest = session.scalars(
-                select(Nomination)
-                .where(Nomination.project_id == candidacy.project_id, Nomination.login_key == login_key)
-                .order_by(Nomination.created_at.desc(), Nomination.id.desc())
-                .limit(1)
-            ).first()
-            if latest is not None and (
-                latest.status in (NOMINATION_PENDING, NOMINATION_APPROVED)
-                or (latest.decided_at is not None and latest.decided_at > quiet_since)
-            ):
-                continue
-            session.add(
-                Nomination(
-                    project_id=candidacy.project_id, login_key=login_key,
-                    login=_spelling(session, candidacy.project_id, login_key), person_id=standing.person_id,
-                    status=NOMINATION_PENDING, merged_window=candidacy.merged_window,
-                    reviews_window=candidacy.reviews_window, created_at=now, decided_at=None,
-                    decided_by=None, reason="",
-                )
-            )  # fmt: skip
-            opened += 1
+    candidacies = [(standing, c) for standing in standings for c in standing.candidacies]
+    latest = _latest_nominations(session, {c.account[2] for _, c in candidacies})
+    for standing, candidacy in candidacies:
+        login_key = candidacy.account[2]
+        last = latest.get((candidacy.project_id, login_key))
+        if last is not None and (
+            last[0] in (NOMINATION_PENDING, NOMINATION_APPROVED)
+            or (last[1] is not None and last[1] > quiet_since)
+        ):
+            continue
+        session.add(
+            Nomination(
+                project_id=candidacy.project_id, login_key=login_key,
+                login=_spelling(session, candidacy.project_id, login_key), person_id=standing.person_id,
+                status=NOMINATION_PENDING, merged_window=candidacy.merged_window,
+                reviews_window=candidacy.reviews_window, created_at=now, decided_at=None,
+                decided_by=None, reason="",
+            )
+        )  # fmt: skip
+        opened += 1
     session.flush()
     return opened
+
+
+def _latest_nominations(
+    session: Session, login_keys: Iterable[str]
+) -> dict[tuple[int, str], tuple[str, datetime | None]]:
+    """(project, login) → (status, decided_at) of its latest nomination, for these logins."""
+    keys = sorted(set(login_keys))
+    latest: dict[tuple[int, str], tuple[str, datetime | None]] = {}
+    for start in range(0, len(keys), 500):
+        rows = session.execute(
+            select(Nomination.project_id, Nomination.login_key, Nomination.status, Nomination.decided_at)
+            .where(Nomination.login_key.in_(keys[start : start + 500]))
+            .order_by(Nomination.created_at, Nomination.id)
+        )
+        for project_id, key, status, decided_at in rows:
+            latest[(project_id, key)] = (status, decided_at)  # later rows overwrite earlier ones
+    return latest
 
 
 def _spelling(session: Session, project_id: int, login_key: str) -> str:
@@ -81,24 +94,45 @@ def _spelling(session: Session, project_id: int, login_key: str) -> str:
 
 
 def offer_cards(session: Session, roles: ProjectRoles, now: datetime, window_days: int) -> int:
-    """Queue a card for every pending nomination to each linked maintainer who has none yet."""
-    queued = 0
-    for nomination in session.scalars(select(Nomination).where(Nomination.status == NOMINATION_PENDING)):
-        role = roles.projects.get(nomination.project_id)
+    """Queue a card for every pending nomination to each linked maintainer who has none yet: one
+    query for the pending nominations, one for everyone who may decide, one for the cards queued."""
+    pending = session.execute(
+        select(Nomination.id, Nomination.project_id, Nomination.person_id).where(
+            Nomination.status == NOMINATION_PENDING
+        )
+    ).all()
+    if not pending:
+        return 0
+    reachable: dict[tuple[str, str, str], list[tuple[int, str]]] = {}
+    rows = session.execute(
+        select(Identity.forge, Identity.host, Identity.login_key, Person.id, Person.slack_user_id)
+        .join(Person, Person.id == Identity.person_id)
+        .where(Identity.verified.is_(True), Person.slack_refusal.is_(None))
+    )
+    for forge, host, key, person_id, slack_user_id in rows:
+        reachable.setdefault((forge, host, key), []).append((person_id, slack_user_id))
+    wanted: dict[str, tuple[int, int, str]] = {}
+    for nomination_id, project_id, candidate in pending:
+        role = roles.projects.get(project_id)
         if role is None:
             continue  # unlisted since: it waits
-        for person_id, slack_user_id in deciders(session, role.forge, role.host, role.maintainers):
-            if person_id == nomination.person_id:
-                continue
-            queued += enqueue(
-                session,
-                key=f"{KIND}:{nomination.id}:{person_id}",
-                kind=KIND,
-                recipient=slack_user_id,
-                payload={"nomination_id": nomination.id, "window_days": window_days},
-                now=now,
-                person_id=person_id,
-            )
+        for login in sorted(role.maintainers):
+            for person_id, slack_user_id in reachable.get((role.forge, role.host, login), ()):
+                if person_id != candidate:
+                    wanted[f"{KIND}:{nomination_id}:{person_id}"] = (nomination_id, person_id, slack_user_id)
+    queued = 0
+    fresh = sorted(set(wanted) - existing_keys(session, sorted(wanted)))
+    for key in fresh:
+        nomination_id, person_id, slack_user_id = wanted[key]
+        queued += enqueue(
+            session,
+            key=key,
+            kind=KIND,
+            recipient=slack_user_id,
+            payload={"nomination_id": nomination_id, "window_days": window_days},
+            now=now,
+            person_id=person_id,
+        )
     return queued
 
 

@@ -63,6 +63,8 @@ def enqueue(
 
 def existing_keys(session: Session, keys: list[str]) -> set[str]:
     """Which of `keys` are already in the outbox (to skip work before enqueueing in bulk)."""
-    if not keys:
-        return set()
-    return set(session.scalars(select(OutboxEntry.key).where(OutboxEntry.key.in_(keys))))
+    found: set[str] = set()
+    for start in range(0, len(keys), 1_000):  # within every database's limit on bound parameters
+        chunk = keys[start : start + 1_000]
+        found.update(session.scalars(select(OutboxEntry.key).where(OutboxEntry.key.in_(chunk))))
+    return found

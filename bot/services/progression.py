@@ -11,7 +11,6 @@ the same levels for everyone.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -29,7 +28,6 @@ from bot.db.progression import (
     ContributorLevel,
     Nomination,
     ProgressionCursor,
-    TrustedCommitter,
 )
 from bot.forges.base import login_keys
 from bot.services import milestones, nominations
@@ -44,6 +42,7 @@ from bot.services.progression_ledger import (
     ProjectRoles,
     Tally,
     accounts_of,
+    cached_roles,
     identity_owners,
     login_key,
     tallies,
@@ -74,7 +73,7 @@ from bot.services.progression_views import (
 from bot.services.routing_issues import IssueView
 
 FULL_EVERY = timedelta(hours=24)  # windows slide: a full recompute at least daily
-LEDGER_MARGIN = 5_000  # ledger ids re-read by each incremental run (late commits of earlier ids)
+LEDGER_MARGIN = 500  # ledger ids re-read by each incremental run: crawls and webhooks commit small batches
 TIME_MARGIN = timedelta(minutes=15)  # the same for people and identities created just before a run
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _CHUNK = 500
@@ -114,8 +113,6 @@ class ProgressionService:
         self._recommend = recommend
         self._margin = ledger_margin
         self._bots = login_keys(settings.bot_logins)
-        self._roles: tuple[tuple[object, ...], ProjectRoles] | None = None
-        self._lock = threading.Lock()
 
     # -- recompute ---------------------------------------------------------------------------------
     def recompute(self, full: bool | None = None) -> ProgressionReport:
@@ -127,7 +124,7 @@ class ProgressionService:
             if full is None:
                 full = last_full.at is None or last_full.at <= now - FULL_EVERY
             top = session.scalar(select(func.coalesce(func.max(Contribution.id), 0))) or 0
-            roles = ProjectRoles.load(session)
+            roles = cached_roles(session)
             # What an incremental run cannot see — a crawl changed a project's maintainers, trusted
             # committers or listing; an account was unlinked or moved to someone else — makes it full.
             roles_cursor, identities_cursor = _cursor(session, "roles"), _cursor(session, "identities")
@@ -152,8 +149,8 @@ class ProgressionService:
         work = tallies(session, window_start, self._bots)
         owners = identity_owners(session)
         people = set(session.scalars(select(Person.id)))
-        accounts = set(work) | set(roles.trusted)
-        return _Groups.build(work, owners, people, accounts)
+        listed_work = {account for account, found in work.items() if any(p in roles.projects for p in found)}
+        return _Groups.build(work, owners, people, listed_work | set(roles.trusted))
 
     def _touched(
         self, session: Session, roles: ProjectRoles, after_id: int, since: datetime | None
@@ -268,18 +265,9 @@ class ProgressionService:
         return replace(view, next_level=next_level, needs=needs, recommended=recommended)
 
     def roles(self, session: Session) -> ProjectRoles:
-        """Every listed project's maintainers and trusted committers, reloaded when they may have changed."""
-        fingerprint = tuple(
-            session.execute(
-                select(func.count(Project.id), func.max(Project.last_crawled_at), func.max(Project.id)).where(
-                    Project.listed.is_(True)
-                )
-            ).one()
-        ) + tuple(session.execute(select(func.count(), func.max(TrustedCommitter.created_at))).one())
-        with self._lock:
-            if self._roles is None or self._roles[0] != fingerprint:
-                self._roles = (fingerprint, ProjectRoles.load(session))
-            return self._roles[1]
+        """Every listed project's maintainers and trusted committers; an answer checks for changes at
+        most every `search_refresh_seconds`."""
+        return cached_roles(session, max_age=self._settings.search_refresh_seconds)
 
     # -- nominations -------------------------------------------------------------------------------
     def card(self, nomination_id: int) -> NominationCard | None:
@@ -378,7 +366,7 @@ class ProgressionService:
     def _refresh(self, session: Session, accounts: Iterable[Account], now: datetime) -> None:
         """Re-decide these accounts' contributors now (after an approval or a promotion)."""
         session.flush()
-        roles = ProjectRoles.load(session)
+        roles = cached_roles(session)
         wanted = set(accounts)
         owners = identity_owners(session, wanted)
         people = set(owners.values())

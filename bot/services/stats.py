@@ -3,6 +3,7 @@ their trend, where outside contributors wait longest, and nominations nobody on 
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -203,8 +204,18 @@ class StatsService:
     def __init__(self, sessions: sessionmaker[Session], clock: Clock, settings: Settings) -> None:
         self._sessions, self._clock, self._settings = sessions, clock, settings
         self._bots = login_keys(settings.bot_logins)
+        # The answer is the same for everyone: kept for `search_refresh_seconds` (when it was made).
+        self._answer: tuple[float, StatsView] | None = None
 
     def stats(self) -> StatsView:
+        answer = self._answer
+        if answer is not None and time.monotonic() - answer[0] < self._settings.search_refresh_seconds:
+            return answer[1]
+        view = self._stats()
+        self._answer = (time.monotonic(), view)
+        return view
+
+    def _stats(self) -> StatsView:
         window = self._settings.metrics_window_days
         now = self._clock()
         with session_scope(self._sessions) as session:
@@ -228,4 +239,5 @@ class StatsService:
         window = self._settings.metrics_window_days
         with session_scope(self._sessions) as session:
             metrics = snapshot.refresh(session, self._clock(), window, self._bots)
+        self._answer = None
         return f"program metrics over {window} days refreshed ({metrics.projects} projects)"
