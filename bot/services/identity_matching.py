@@ -100,7 +100,8 @@ class EmailMatcher:
         return summary
 
     def _candidates(self, forge: str, host: str) -> list[str]:
-        """Maintainers of listed projects and ledger authors on this forge, without an identity yet."""
+        """Maintainers of listed projects and ledger authors on this forge without a verified identity
+        (one claimed by someone's self-declared `link` is still looked up: the e-mail decides)."""
         with self._sessions() as session:
             maintainers = session.scalars(
                 select(Project.maintainers).where(
@@ -118,7 +119,9 @@ class EmailMatcher:
             ).all()
             known = set(
                 session.scalars(
-                    select(Identity.login_key).where(Identity.forge == forge, Identity.host == host)
+                    select(Identity.login_key).where(
+                        Identity.forge == forge, Identity.host == host, Identity.verified.is_(True)
+                    )
                 ).all()
             )
         logins: dict[str, str] = {}
@@ -149,7 +152,9 @@ class EmailMatcher:
 
     def _tie(self, forge: str, host: str, login: str, profile: SlackProfile) -> bool:
         """A verified identity for the Slack user. An unverified `link` of theirs on this forge gives
-        way to it; a verified one for another login stays (then this is not a match)."""
+        way to it; a verified one for another login stays (then this is not a match). Someone else's
+        unverified `link` of this login gives way too: anyone may type a maintainer's login, only the
+        e-mail shows whose it is."""
         now = self._now()
         try:
             with session_scope(self._sessions) as session:
@@ -163,6 +168,20 @@ class EmailMatcher:
                     if mine.verified:
                         return False
                     session.delete(mine)
+                    session.flush()
+                claimed = session.scalars(
+                    select(Identity).where(
+                        Identity.forge == forge, Identity.host == host, Identity.login_key == login.casefold()
+                    )
+                ).one_or_none()
+                if claimed is not None:  # another person's self-declared link (verified ones are skipped)
+                    log.warning(
+                        "event=link_replaced_by_email forge=%s login=%s person=%d",
+                        forge,
+                        login,
+                        claimed.person_id,
+                    )
+                    session.delete(claimed)
                     session.flush()
                 session.add(
                     Identity(

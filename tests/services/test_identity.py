@@ -183,3 +183,16 @@ def test_guests_are_never_matched_and_links_give_way(catalog: Catalog) -> None:
 
 def test_no_slack_token_no_matcher(catalog: Catalog) -> None:
     assert build_identity_matcher(catalog.core) is None
+
+
+def test_an_email_match_takes_a_login_back_from_someone_elses_link(
+    catalog: Catalog, slack: FakeSlack
+) -> None:
+    identities = IdentityService(catalog.core.sessions, forge_hosts(catalog.core.settings), catalog.core.now)
+    squatter = SlackProfile(member_id("bob"), "T0SANDBOX", "bob")
+    assert identities.link(squatter, "github", "alice").outcome == LINKED  # bob types alice's login
+    matcher_for(catalog, slack).match_by_email()
+    found = {(user, forge): (login, verified) for user, forge, login, verified, _ in rows(catalog.core)}
+    assert found[(member_id("alice"), "github")] == ("alice", True)  # her e-mail says it is hers
+    assert found[(member_id("bob"), "github")] == ("bob", True)  # and bob gets his own
+    assert identities.link(squatter, "github", "alice").outcome == TAKEN
