@@ -12,7 +12,7 @@ to each of its maintainers linked to Slack, and the first maintainer's decision.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -38,9 +38,9 @@ LATEST = 3  # ledger items a card lists
 
 def open_nominations(
     session: Session, standings: Iterable[Standing], now: datetime, renominate_days: int
-) -> int:
-    """Open a nomination for each new candidacy. Returns how many were opened."""
-    opened = 0
+) -> list[int]:
+    """Open a nomination for each new candidacy. Returns the new nominations' ids."""
+    opened: list[Nomination] = []
     quiet_since = now - timedelta(days=renominate_days)
     candidacies = [(standing, c) for standing in standings for c in standing.candidacies]
     latest = _latest_nominations(session, {c.account[2] for _, c in candidacies})
@@ -52,18 +52,17 @@ def open_nominations(
             or (last[1] is not None and last[1] > quiet_since)
         ):
             continue
-        session.add(
-            Nomination(
+        nomination = Nomination(
                 project_id=candidacy.project_id, login_key=login_key,
                 login=_spelling(session, candidacy.project_id, login_key), person_id=standing.person_id,
                 status=NOMINATION_PENDING, merged_window=candidacy.merged_window,
                 reviews_window=candidacy.reviews_window, created_at=now, decided_at=None,
                 decided_by=None, reason="",
-            )
         )  # fmt: skip
-        opened += 1
+        session.add(nomination)
+        opened.append(nomination)
     session.flush()
-    return opened
+    return [nomination.id for nomination in opened]
 
 
 def _latest_nominations(
@@ -93,14 +92,24 @@ def _spelling(session: Session, project_id: int, login_key: str) -> str:
     return found or login_key
 
 
-def offer_cards(session: Session, roles: ProjectRoles, now: datetime, window_days: int) -> int:
-    """Queue a card for every pending nomination to each linked maintainer who has none yet: one
-    query for the pending nominations, one for everyone who may decide, one for the cards queued."""
-    pending = session.execute(
-        select(Nomination.id, Nomination.project_id, Nomination.person_id).where(
-            Nomination.status == NOMINATION_PENDING
-        )
-    ).all()
+def offer_cards(
+    session: Session,
+    roles: ProjectRoles,
+    now: datetime,
+    window_days: int,
+    only: Collection[int] | None = None,
+) -> int:
+    """Queue a card for every pending nomination (or those in `only`) to each linked maintainer who
+    has none yet: one query for the nominations, one for everyone who may decide, one for the cards
+    already queued."""
+    query = select(Nomination.id, Nomination.project_id, Nomination.person_id).where(
+        Nomination.status == NOMINATION_PENDING
+    )
+    if only is not None:
+        if not only:
+            return 0
+        query = query.where(Nomination.id.in_(sorted(only)))
+    pending = session.execute(query).all()
     if not pending:
         return 0
     reachable: dict[tuple[str, str, str], list[tuple[int, str]]] = {}

@@ -136,7 +136,10 @@ class ProgressionService:
             else:
                 # A margin re-reads rows whose transaction committed after a later one was read.
                 groups = self._touched(session, roles, cursor.position - self._margin, cursor.at)
-            report = self._apply(session, roles, groups, now, full)
+            # Waiting nominations are offered again when someone may have been linked since (a
+            # maintainer, perhaps); otherwise only the ones opened now need cards.
+            offer_all = full or identities_digest != identities_cursor.position
+            report = self._apply(session, roles, groups, now, full, offer_all)
             cursor.position, cursor.at = top, now
             roles_cursor.position = roles_digest
             identities_cursor.position, identities_cursor.at = identities_digest, now
@@ -188,7 +191,13 @@ class ProgressionService:
         return _Groups.build(work, owners, people, accounts)
 
     def _apply(
-        self, session: Session, roles: ProjectRoles, groups: _Groups, now: datetime, full: bool
+        self,
+        session: Session,
+        roles: ProjectRoles,
+        groups: _Groups,
+        now: datetime,
+        full: bool,
+        offer_all: bool,
     ) -> ProgressionReport:
         levels = self._settings.levels
         standings = [
@@ -198,8 +207,9 @@ class ProgressionService:
         changed = _store_levels(session, standings, groups.retired, now, full)
         recorded, dms = milestones.record(session, standings, now, self._rules(roles))
         opened = nominations.open_nominations(session, standings, now, self._settings.renominate_days)
-        cards = nominations.offer_cards(session, roles, now, levels.window_days)
-        return ProgressionReport(full, len(standings), changed, recorded, dms, opened, cards)
+        only = None if offer_all else opened
+        cards = nominations.offer_cards(session, roles, now, levels.window_days, only)
+        return ProgressionReport(full, len(standings), changed, recorded, dms, len(opened), cards)
 
     # -- me ----------------------------------------------------------------------------------------
     def me(self, profile: SlackProfile) -> MeView:

@@ -46,6 +46,19 @@ def levels(core: Core) -> dict[str, str]:
         return {contributor: level for contributor, level in rows}
 
 
+def level_rows(core: Core) -> set[tuple[object, ...]]:
+    """Every stored figure, not only the level: an incremental run must store what a full one does."""
+    with session_scope(core.sessions) as session:
+        rows = session.execute(
+            select(
+                ContributorLevel.contributor, ContributorLevel.person_id, ContributorLevel.level,
+                ContributorLevel.merged_outside, ContributorLevel.merged_window,
+                ContributorLevel.reviews_window,
+            )
+        )  # fmt: skip
+        return {tuple(row) for row in rows}
+
+
 def profile(user_id: str) -> SlackProfile:
     return SlackProfile(user_id=user_id, team_id="T1", name=user_id.lower(), email=None, tz="UTC")
 
@@ -83,6 +96,7 @@ def second_half(session: Session) -> None:
     projects = {p.full_name: p for p in session.scalars(select(Project))}
     merged(session, projects["acme/kafka"], "cand", 10, count=4)  # now 10 merged and 5 reviews: a candidate
     merged(session, projects["data/etl"], "pat-gl", 2, count=1)  # 5 in the window across two forges
+    merged(session, projects["acme/web"], "olga", 10)  # six in all, one of them in the window
 
 
 EXPECTED = {
@@ -123,10 +137,11 @@ def test_incremental_recompute_equals_a_full_one(core: Core, clock: ManualClock)
         second_half(session)
     report = ProgressionService(core.sessions, core.settings, core.now, ledger_margin=0).recompute(full=False)
     assert not report.full and report.contributors < len(before)  # only those with new rows
-    incremental = levels(core)
+    incremental, stored = levels(core), level_rows(core)
     assert incremental[gh("cand")] == "candidate"
+    assert (gh("olga"), None, "contributor", 6, 1, 0) in stored
     service(core).recompute(full=True)
-    assert levels(core) == incremental
+    assert levels(core) == incremental and level_rows(core) == stored
 
 
 def test_a_person_linking_later_takes_over_the_accounts_work(core: Core, clock: ManualClock) -> None:
@@ -470,3 +485,25 @@ def test_a_maintainer_listed_as_trusted_committer_of_their_own_project_is_not_tr
         merged(session, kafka, "tess", 5)
     service(core).recompute()
     assert levels(core) == {gh("maya"): "newcomer", gh("tess"): "trusted"}
+
+
+def test_a_nomination_waits_for_a_linked_maintainer_and_reaches_them_once_linked(
+    core: Core, clock: ManualClock
+) -> None:
+    with session_scope(core.sessions) as session:
+        kafka = add_project(session, "acme/kafka", ("maya",))
+        link(session, add_person(session, "UCAND"), "cand")
+        merged(session, kafka, "cand", 20, count=10)
+        reviewed(session, kafka, "cand", 15, count=5)
+    progression = ProgressionService(core.sessions, core.settings, core.now, ledger_margin=0)
+    first = progression.recompute()
+    assert first.nominations == 1 and first.cards == 0  # nobody to ask yet: it waits
+    clock.advance(timedelta(hours=1))
+    quiet = progression.recompute()
+    assert not quiet.full and quiet.cards == 0
+    clock.advance(timedelta(hours=1))
+    with session_scope(core.sessions) as session:
+        link(session, add_person(session, "UMAYA", created=clock()), "maya", at=clock())
+    linked = progression.recompute()
+    assert not linked.full and linked.nominations == 0 and linked.cards == 1
+    assert [row.recipient for row in outbox(core, "nomination")] == ["UMAYA"]
