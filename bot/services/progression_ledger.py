@@ -200,6 +200,7 @@ def accounts_of(session: Session, person_ids: Iterable[int]) -> dict[int, list[A
 # project was listed or unlisted, a trusted committer was approved or promoted.
 _ROLES: dict[str, tuple[tuple[object, ...], ProjectRoles, float]] = {}
 _ROLES_LOCK = threading.Lock()
+_LOADING = threading.Lock()
 
 
 def roles_fingerprint(session: Session) -> tuple[object, ...]:
@@ -225,7 +226,11 @@ def cached_roles(session: Session, max_age: float | None = None) -> ProjectRoles
         with _ROLES_LOCK:
             _ROLES[key] = (fingerprint, hit[1], time.monotonic())
         return hit[1]
-    roles = ProjectRoles.load(session)
-    with _ROLES_LOCK:
-        _ROLES[key] = (fingerprint, roles, time.monotonic())
-    return roles
+    with _LOADING:  # one load at a time: threads arriving meanwhile take what it loaded
+        hit = _ROLES.get(key)
+        if hit is not None and hit[0] == fingerprint:
+            return hit[1]
+        roles = ProjectRoles.load(session)
+        with _ROLES_LOCK:
+            _ROLES[key] = (fingerprint, roles, time.monotonic())
+        return roles
