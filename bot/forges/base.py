@@ -20,10 +20,19 @@ def is_bot_login(login: str, account_type: str | None = None) -> bool:
     return account_type == "Bot" or bool(_BOT_LOGIN.search(login))
 
 
-def login_keys(logins: Iterable[str]) -> frozenset[str]:
-    """Logins as compared everywhere (forges treat them case-insensitively): stripped of spaces and a
-    leading "@" (as CODEOWNERS writes them), case-folded."""
-    return frozenset(key for login in logins if (key := login.strip().lstrip("@").casefold()))
+def login_key(name: object) -> str | None:
+    """A login as compared everywhere (forges treat them case-insensitively): "@Alice" (CODEOWNERS),
+    "alice" (innersource.json) and "Alice" (the forge) are one key. Teams ("@acme/x"), e-mail
+    addresses and names with spaces are no login: None."""
+    text = str(name).strip().removeprefix("@")
+    if not text or "/" in text or "@" in text or " " in text:
+        return None
+    return text.casefold()
+
+
+def login_keys(logins: Iterable[object] | None) -> frozenset[str]:
+    """`login_key` of each, the non-logins left out."""
+    return frozenset(key for key in map(login_key, logins or ()) if key)
 
 
 class ForgeError(Exception):

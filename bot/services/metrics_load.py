@@ -7,7 +7,6 @@ two agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,20 +16,12 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Contribution, Project
 from bot.db.progression import ChangeRequest
+from bot.forges.base import login_keys
 
 MERGED_CHANGE = "merged_change"
 NEW_CONTRIBUTOR_DAYS = 30  # "new contributors per 30 days"
 
 AuthorKey = tuple[str, str, str]  # forge, host, casefolded login
-
-
-def login_key(login: object) -> str:
-    """CODEOWNERS writes "@alice", innersource.json "alice", the forge "Alice": one key."""
-    return str(login).strip().lstrip("@").casefold()
-
-
-def maintainer_keys(maintainers: Iterable[object] | None) -> frozenset[str]:
-    return frozenset(login_key(m) for m in maintainers or ())
 
 
 @dataclass(frozen=True)
@@ -106,7 +97,7 @@ def load(
         else project_query.where(Project.listed.is_(True))
     )
     projects = {
-        pid: ProjectRow(pid, forge, host, maintainer_keys(maintainers))
+        pid: ProjectRow(pid, forge, host, login_keys(maintainers))
         for pid, forge, host, maintainers in session.execute(project_query)
     }
 

@@ -27,8 +27,9 @@ from bot.db.progression import (
     Nomination,
     TrustedCommitter,
 )
+from bot.forges.base import login_key
 from bot.services.outbox import enqueue, existing_keys
-from bot.services.progression_ledger import Account, ProjectRole, ProjectRoles, login_key
+from bot.services.progression_ledger import Account, ProjectRole, ProjectRoles
 from bot.services.progression_levels import Standing
 from bot.services.progression_views import CardRef, LedgerItem, NominationCard
 

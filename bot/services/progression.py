@@ -29,7 +29,7 @@ from bot.db.progression import (
     Nomination,
     ProgressionCursor,
 )
-from bot.forges.base import login_keys
+from bot.forges.base import login_key, login_keys
 from bot.services import milestones, nominations
 from bot.services.identity import SlackProfile, ensure_person
 from bot.services.milestones import milestone_note as milestone_note
@@ -44,7 +44,6 @@ from bot.services.progression_ledger import (
     accounts_of,
     cached_roles,
     identity_owners,
-    login_key,
     tallies,
 )
 from bot.services.progression_levels import Standing, account_key, evaluate, person_key

@@ -20,18 +20,11 @@ from sqlalchemy.orm import Session
 from bot.db.models import Contribution, Project
 from bot.db.people import Identity
 from bot.db.progression import TrustedCommitter
+from bot.forges.base import login_keys
 
 Account = tuple[str, str, str]  # forge, host, casefolded login
 MERGED, REVIEW = "merged_change", "review"
 _CHUNK = 500  # logins per IN (…) when reading a few accounts
-
-
-def login_key(name: object) -> str | None:
-    """ "@Alice" and "alice" are one login; teams ("@acme/x") and e-mails are not logins."""
-    text = str(name).strip().removeprefix("@")
-    if not text or "/" in text or "@" in text or " " in text:
-        return None
-    return text.casefold()
 
 
 @dataclass
@@ -93,9 +86,9 @@ class ProjectRoles:
             ).where(Project.listed.is_(True))
         )  # fmt: skip
         for pid, forge, host, full_name, web_url, maintainer_names, listed_trusted in rows:
-            keys = {k for k in map(login_key, maintainer_names or ()) if k}
+            keys = set(login_keys(maintainer_names))
             role = ProjectRole(pid, forge, host, full_name, web_url, frozenset(keys))
-            role.trusted.update(k for k in map(login_key, listed_trusted or ()) if k)
+            role.trusted.update(login_keys(listed_trusted))
             projects[pid] = role
             for key in keys:
                 maintains.setdefault((forge, host, key), set()).add(pid)

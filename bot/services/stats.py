@@ -19,10 +19,9 @@ from bot.db.engine import session_scope
 from bot.db.models import Project
 from bot.db.people import Identity, Person
 from bot.db.progression import LEVELS, NOMINATION_PENDING, ChangeRequest, ContributorLevel, Nomination
-from bot.forges.base import login_keys
+from bot.forges.base import login_key, login_keys
 from bot.services import metrics_snapshot as snapshot
 from bot.services.metrics import ProgramMetrics, program_metrics
-from bot.services.metrics_load import login_key, maintainer_keys
 
 LONGEST_WAITS = 5  # projects shown under "waiting longest"
 NOMINATIONS_SHOWN = 10  # oldest pending nominations listed; `waiting_nominations_total` counts them all
@@ -139,7 +138,7 @@ def longest_waits(
     waiting: dict[int, int] = defaultdict(int)
     shown: dict[int, tuple[str, str]] = {}
     for project_id, full_name, web_url, maintainers, login, created_at, count in rows:
-        if login_key(login) in maintainer_keys(maintainers):
+        if login_key(login) in login_keys(maintainers):
             continue
         oldest[project_id] = min(created_at, oldest.get(project_id, created_at))
         waiting[project_id] += int(count)
@@ -170,12 +169,12 @@ def waiting_nominations(
         .where(Nomination.status == NOMINATION_PENDING, Project.listed.is_(True))
         .order_by(Nomination.created_at, Nomination.id)
     ).all()
-    wanted = sorted({key for *_, maintainers, _, _ in pending for key in maintainer_keys(maintainers)})
+    wanted = sorted({key for *_, maintainers, _, _ in pending for key in login_keys(maintainers)})
     reachable = _reachable_accounts(session, wanted)
     waiting = [
         WaitingNomination(full_name, login, created_at)
         for forge, host, full_name, maintainers, login, created_at in pending
-        if not any((forge, host, key) in reachable for key in maintainer_keys(maintainers))
+        if not any((forge, host, key) in reachable for key in login_keys(maintainers))
     ]
     return tuple(waiting[:limit]), len(waiting)
 
