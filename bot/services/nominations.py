@@ -113,21 +113,15 @@ def offer_cards(
     pending = session.execute(query).all()
     if not pending:
         return 0
-    reachable: dict[tuple[str, str, str], list[tuple[int, str]]] = {}
-    rows = session.execute(
-        select(Identity.forge, Identity.host, Identity.login_key, Person.id, Person.slack_user_id)
-        .join(Person, Person.id == Identity.person_id)
-        .where(Identity.verified.is_(True), Person.slack_refusal.is_(None))
-    )
-    for forge, host, key, person_id, slack_user_id in rows:
-        reachable.setdefault((forge, host, key), []).append((person_id, slack_user_id))
+    projects = [roles.projects[pid] for _, pid, _ in pending if pid in roles.projects]
+    asked = reachable(session, {login for role in projects for login in role.maintainers})
     wanted: dict[str, tuple[int, int, str]] = {}
     for nomination_id, project_id, candidate in pending:
         role = roles.projects.get(project_id)
         if role is None:
             continue  # unlisted since: it waits
         for login in sorted(role.maintainers):
-            for person_id, slack_user_id in reachable.get((role.forge, role.host, login), ()):
+            for person_id, slack_user_id in asked.get((role.forge, role.host, login), ()):
                 if person_id != candidate:
                     wanted[f"{KIND}:{nomination_id}:{person_id}"] = (nomination_id, person_id, slack_user_id)
     queued = 0
@@ -146,24 +140,34 @@ def offer_cards(
     return queued
 
 
+def reachable(session: Session, login_keys: Iterable[str]) -> dict[Account, list[tuple[int, str]]]:
+    """Forge account → (person, Slack user) of those who may decide for a project they maintain: the
+    account is verified (tied by e-mail) and Slack has not refused the person. Nominations' cards,
+    their decisions and `stats`' "nobody to ask" all read this."""
+    keys = sorted(set(login_keys))
+    found: dict[Account, list[tuple[int, str]]] = {}
+    for start in range(0, len(keys), 500):
+        rows = session.execute(
+            select(Identity.forge, Identity.host, Identity.login_key, Person.id, Person.slack_user_id)
+            .join(Person, Person.id == Identity.person_id)
+            .where(
+                Identity.login_key.in_(keys[start : start + 500]),
+                Identity.verified.is_(True),
+                Person.slack_refusal.is_(None),
+            )
+            .order_by(Person.id)
+        )
+        for forge, host, key, person_id, slack_user_id in rows:
+            found.setdefault((forge, host, key), []).append((person_id, slack_user_id))
+    return found
+
+
 def deciders(session: Session, forge: str, host: str, maintainers: Iterable[str]) -> list[tuple[int, str]]:
     """(person, Slack user) of each maintainer whose account is verified and who may be DM'd."""
-    keys = sorted(set(maintainers))
-    if not keys:
-        return []
-    rows = session.execute(
-        select(Person.id, Person.slack_user_id)
-        .join(Identity, Identity.person_id == Person.id)
-        .where(
-            Identity.forge == forge,
-            Identity.host == host,
-            Identity.login_key.in_(keys),
-            Identity.verified.is_(True),
-            Person.slack_refusal.is_(None),
-        )
-        .order_by(Person.id)
+    found = reachable(session, maintainers)
+    return sorted(
+        person for (f, h, _), people in found.items() if (f, h) == (forge, host) for person in people
     )
-    return [(pid, user) for pid, user in rows]
 
 
 def is_maintainer(session: Session, person_id: int, project: Project) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,10 +16,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import session_scope
 from bot.db.models import Project
-from bot.db.people import Identity, Person
 from bot.db.progression import LEVELS, NOMINATION_PENDING, ChangeRequest, ContributorLevel, Nomination
 from bot.forges.base import login_key, login_keys
 from bot.services import metrics_snapshot as snapshot
+from bot.services import nominations
 from bot.services.metrics import ProgramMetrics, program_metrics
 
 LONGEST_WAITS = 5  # projects shown under "waiting longest"
@@ -170,30 +169,13 @@ def waiting_nominations(
         .order_by(Nomination.created_at, Nomination.id)
     ).all()
     wanted = sorted({key for *_, maintainers, _, _ in pending for key in login_keys(maintainers)})
-    reachable = _reachable_accounts(session, wanted)
+    reachable = set(nominations.reachable(session, wanted))
     waiting = [
         WaitingNomination(full_name, login, created_at)
         for forge, host, full_name, maintainers, login, created_at in pending
         if not any((forge, host, key) in reachable for key in login_keys(maintainers))
     ]
     return tuple(waiting[:limit]), len(waiting)
-
-
-def _reachable_accounts(session: Session, login_keys: Sequence[str]) -> set[tuple[str, str, str]]:
-    """(forge, host, login key) of verified identities of people Slack has not refused."""
-    found: set[tuple[str, str, str]] = set()
-    for start in range(0, len(login_keys), _CHUNK):
-        rows = session.execute(
-            select(Identity.forge, Identity.host, Identity.login_key)
-            .join(Person, Person.id == Identity.person_id)
-            .where(
-                Identity.verified.is_(True),
-                Person.slack_refusal.is_(None),
-                Identity.login_key.in_(login_keys[start : start + _CHUNK]),
-            )
-        )
-        found.update((forge, host, key) for forge, host, key in rows)
-    return found
 
 
 class StatsService:
