@@ -27,9 +27,9 @@ from bot.db.progression import (
     Nomination,
     TrustedCommitter,
 )
-from bot.forges.base import login_key
+from bot.forges.base import login_keys
 from bot.services.outbox import enqueue, existing_keys
-from bot.services.progression_ledger import Account, ProjectRole, ProjectRoles
+from bot.services.progression_ledger import Account, ProjectRoles
 from bot.services.progression_levels import Standing
 from bot.services.progression_views import CardRef, LedgerItem, NominationCard
 
@@ -170,10 +170,13 @@ def deciders(session: Session, forge: str, host: str, maintainers: Iterable[str]
     )
 
 
+def project_deciders(session: Session, project: Project) -> list[tuple[int, str]]:
+    return deciders(session, project.forge, project.host, login_keys(project.maintainers))
+
+
 def is_maintainer(session: Session, person_id: int, project: Project) -> bool:
     """A verified forge account of this person is among the project's maintainers."""
-    keys = {k for k in map(login_key, project.maintainers or ()) if k}
-    return any(pid == person_id for pid, _ in deciders(session, project.forge, project.host, keys))
+    return any(pid == person_id for pid, _ in project_deciders(session, project))
 
 
 def decide(
@@ -230,12 +233,12 @@ def grant(
 
 
 def other_cards(
-    session: Session, nomination: Nomination, role: ProjectRole, decider: int
+    session: Session, nomination: Nomination, project: Project, decider: int
 ) -> tuple[CardRef, ...]:
     """The cards the other maintainers got (by their exact keys: the outbox's unique index finds them)."""
     keys = [
         f"{KIND}:{nomination.id}:{person_id}"
-        for person_id, _ in deciders(session, role.forge, role.host, role.maintainers)
+        for person_id, _ in project_deciders(session, project)
         if person_id != decider
     ]
     if not keys:

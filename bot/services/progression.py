@@ -38,7 +38,6 @@ from bot.services.progression_ledger import (
     MERGED,
     REVIEW,
     Account,
-    ProjectRole,
     ProjectRoles,
     Tally,
     accounts_of,
@@ -308,11 +307,7 @@ class ProgressionService:
                 nominations.grant(session, project, account, nomination.login, "approved", person.id, now)
                 self._refresh(session, [account], now)
             card = nomination_card(session, nomination_id, self._window)
-            role = ProjectRole(
-                project.id, project.forge, project.host, project.full_name, project.web_url,
-                frozenset(k for k in map(login_key, project.maintainers or ()) if k),
-            )  # fmt: skip
-            others = nominations.other_cards(session, nomination, role, person.id)
+            others = nominations.other_cards(session, nomination, project, person.id)
             return Decision(APPROVED if approve else DECLINED, card, others)
 
     def _decider(
@@ -365,9 +360,10 @@ class ProgressionService:
                 return AdminResult(NOT_LINKED, found.full_name)
             admin = ensure_person(session, profile, now)
             account = (found.forge, found.host, identity.login_key)
-            if identity.login_key in self.roles(session).projects.get(found.id, _NO_ROLE).trusted:
-                return AdminResult(ALREADY_TRUSTED, f"{identity.login} on {found.full_name}")
-            if not nominations.grant(session, found, account, identity.login, "admin", admin.id, now):
+            listed = found.id in self.roles(session).trusted.get(account, ())  # by the project's own files
+            if listed or not nominations.grant(
+                session, found, account, identity.login, "admin", admin.id, now
+            ):
                 return AdminResult(ALREADY_TRUSTED, f"{identity.login} on {found.full_name}")
             self._refresh(session, [account], now)
             return AdminResult(PROMOTED, f"{identity.login} on {found.full_name}")
@@ -391,13 +387,6 @@ class ProgressionService:
         ]
         _store_levels(session, standings, groups.retired, now, full=False)
         milestones.record(session, standings, now, self._rules(roles))
-
-
-class _NoRole:
-    trusted: frozenset[str] = frozenset()
-
-
-_NO_ROLE = _NoRole()
 
 
 @dataclass
