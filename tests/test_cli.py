@@ -78,7 +78,9 @@ def test_sandbox_run_routes_a_newly_labelled_issue_to_an_instant_subscriber(tmp_
     assert "routed to 1 subscriber" in labelled
     # The minute's route-issues tick may also DM this week's older design-system issues: find ours.
     dms = answers.split("[DM to @")[1:]  # not start-up's milestone DMs and nomination cards
-    dm = next(d for d in dms if "Add a dark-mode token" in d)
+    # The DM renders the title as a link; the console's "Opened …" line that may follow an older
+    # DM in the same piece quotes it instead.
+    dm = next(d for d in dms if "Add a dark-mode token (http" in d)
     assert "design-system" in dm
     assert "[Claim] (1)" in dm and "[Not interested] (2)" in dm and "[Open issue] (3)" in dm
     assert claimed.startswith("press 1") and "You claimed" in claimed
