@@ -115,6 +115,11 @@ class Settings(BaseModel):
     metrics_window_days: int = Field(
         default=90, ge=7, le=3650
     )  # metrics' window; trends compare the one before
+    # Announcements, maintainer digests (bot/services/announcements.py, bot/services/digests.py)
+    announce_max_per_run: int = Field(default=10, ge=1, le=100)  # posts per announce run; the rest wait
+    announce_private: bool = False  # announce private projects listed through include_private_topic
+    stale_gfi_days: int = Field(default=60, ge=1, le=3650)  # a good-first-issue idle this long is stale
+    digests_schedule: str = "0 * * * *"  # cron: maintainer digests (each person's digest_hour, local)
 
     @field_validator("database_url")
     @classmethod
@@ -147,7 +152,7 @@ class Settings(BaseModel):
             raise ValueError("must be a day of the week (mon, tue, wed, thu, fri, sat, sun)")
         return day
 
-    @field_validator("crawl_schedule", "route_schedule", "progression_schedule")
+    @field_validator("crawl_schedule", "route_schedule", "progression_schedule", "digests_schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
         try:

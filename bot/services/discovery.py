@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -36,6 +37,7 @@ from bot.services.results import (
 )
 
 MAX_CHOICES = 8  # an ambiguous name lists at most this many projects
+NEW_DAYS, NEW_LIMIT = 30, 50  # `new`: projects ready in the last 30 days, at most 50 of them
 
 
 def typed_words(words: Sequence[str]) -> dict[str, str]:
@@ -112,6 +114,27 @@ class Discovery:
         for word in (*query.words, *query.topics):
             suggestions += [f"topic:{t}" for t in index.closest_topics(word)]
         return tuple(dict.fromkeys(suggestions))[:5]
+
+    def new_projects(
+        self, now: datetime, days: int = NEW_DAYS, limit: int = NEW_LIMIT
+    ) -> list[ProjectSummary]:
+        """Listed projects that first became InnerSource-ready (and so were announced, or will be) in
+        the last `days`, newest first: `/innersource new` and App Home read them."""
+        with self._sessions() as session:
+            ids = list(
+                session.scalars(
+                    select(Project.id)
+                    .where(
+                        Project.listed.is_(True),
+                        Project.ready.is_(True),
+                        Project.first_ready_at >= now - timedelta(days=days),
+                    )
+                    .order_by(Project.first_ready_at.desc(), Project.id.desc())
+                    .limit(limit)
+                )
+            )
+            summaries = load_summaries(session, ids)
+        return [summaries[i] for i in ids if i in summaries]
 
     def project(self, reference: str) -> ProjectAnswer:
         text = " ".join(plain(reference).split())  # a pasted URL may come as Slack's <url|label>

@@ -4,7 +4,6 @@ their trend, where outside contributors wait longest, and nominations nobody on 
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,11 +15,12 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import session_scope
 from bot.db.models import Project
-from bot.db.progression import LEVELS, NOMINATION_PENDING, ChangeRequest, ContributorLevel, Nomination
-from bot.forges.base import login_key, login_keys
+from bot.db.progression import LEVELS, NOMINATION_PENDING, ContributorLevel, Nomination
+from bot.forges.base import login_keys
 from bot.services import metrics_snapshot as snapshot
 from bot.services import nominations
 from bot.services.metrics import ProgramMetrics, program_metrics
+from bot.services.waiting import waiting_changes
 
 LONGEST_WAITS = 5  # projects shown under "waiting longest"
 NOMINATIONS_SHOWN = 10  # oldest pending nominations listed; `waiting_nominations_total` counts them all
@@ -102,50 +102,11 @@ def longest_waits(
     session: Session, now: datetime, limit: int = LONGEST_WAITS, bot_logins: frozenset[str] = frozenset()
 ) -> tuple[LongestWait, ...]:
     """Listed projects by the oldest open outside change request still without a response."""
-    author = func.lower(ChangeRequest.author).label("login")
-    unanswered = (
-        select(
-            ChangeRequest.project_id,
-            author,
-            func.min(ChangeRequest.created_at).label("oldest"),
-            func.count().label("waiting"),
-        )
-        .where(
-            ChangeRequest.state == "open",
-            ChangeRequest.first_response_at.is_(None),
-            ChangeRequest.author_is_bot.is_(False),
-            *([func.lower(ChangeRequest.author).not_in(sorted(bot_logins))] if bot_logins else []),
-        )
-        .group_by(ChangeRequest.project_id, author)
-        .subquery()
-    )
-    # Maintainers are JSON, which PostgreSQL cannot group by: group first, then join the projects.
-    rows = session.execute(
-        select(
-            Project.id,
-            Project.full_name,
-            Project.web_url,
-            Project.maintainers,
-            unanswered.c.login,
-            unanswered.c.oldest,
-            unanswered.c.waiting,
-        )
-        .join(unanswered, unanswered.c.project_id == Project.id)
-        .where(Project.listed.is_(True))
-    )
-    oldest: dict[int, datetime] = {}
-    waiting: dict[int, int] = defaultdict(int)
-    shown: dict[int, tuple[str, str]] = {}
-    for project_id, full_name, web_url, maintainers, login, created_at, count in rows:
-        if login_key(login) in login_keys(maintainers):
-            continue
-        oldest[project_id] = min(created_at, oldest.get(project_id, created_at))
-        waiting[project_id] += int(count)
-        shown[project_id] = (full_name, web_url)
-    ranked = sorted(oldest, key=lambda pid: (oldest[pid], shown[pid][0]))[:limit]
+    waiting = waiting_changes(session, now, bot_logins)
+    ranked = sorted(waiting.values(), key=lambda changes: (changes[0].created_at, changes[0].project))
     return tuple(
-        LongestWait(shown[pid][0], shown[pid][1], max(now - oldest[pid], timedelta(0)), waiting[pid])
-        for pid in ranked
+        LongestWait(changes[0].project, changes[0].project_url, changes[0].age, len(changes))
+        for changes in ranked[:limit]
     )
 
 
