@@ -153,10 +153,12 @@ def build_claims(core: Core) -> Claims:
 
 def build_slack_app(core: Core, discovery: Discovery) -> App:
     """The Bolt app with every listener registered (HTTP mode and Socket Mode alike)."""
+    from bot.services.home import HomeService
     from bot.services.identity import IdentityService
     from bot.services.issue_list import IssueFinder
     from bot.services.stats import StatsService
     from bot.services.subscriptions import SubscriptionService
+    from bot.services.welcome import WelcomeService
     from bot.slack.bolt_app import new_bolt_app
     from bot.slack.users import UserGate
     from handlers import HandlerDeps, register_all
@@ -185,6 +187,12 @@ def build_slack_app(core: Core, discovery: Discovery) -> App:
             progression=build_progression(core, recommend),
             admin_crawl=build_admin_crawl(core),
             stats=StatsService(core.sessions, core.now, settings),
+            now=core.now,
+            # The tab reads `me` without its recommendations: it lists good first issues of its own.
+            home=HomeService(core.sessions, core.now, settings, discovery, issues, build_progression(core)),
+            welcome=WelcomeService(
+                core.sessions, core.now, settings.announce_channel, settings.announce_private
+            ),
         ),
     )
     return app
@@ -253,11 +261,14 @@ def build_forge_events(
 
 def build_deliverer(core: Core, worker_id: str, composers: Mapping[str, Composer] | None = None) -> Deliverer:
     """The outbox deliverer (bot/slack/outbox.py) for this process; `worker_id` must be unique per process."""
+    from bot.slack.announcement_blocks import compose_announcement, compose_announcement_summary
     from bot.slack.issue_blocks import compose_digest, compose_gfi
+    from bot.slack.maintainer_digest_blocks import compose_maintainer_digest
     from bot.slack.nomination_blocks import compose_nomination
     from bot.slack.outbox import RECIPIENT_CHECK_SECONDS, Deliverer, compose_notice, new_delivery_client
     from bot.slack.progression_blocks import compose_milestone
     from bot.slack.users import UserGate
+    from bot.slack.welcome_blocks import compose_welcome
 
     settings = core.settings
     client = new_delivery_client(_secret(settings.slack_bot_token) or "", settings.slack_api_url)
@@ -272,6 +283,10 @@ def build_deliverer(core: Core, worker_id: str, composers: Mapping[str, Composer
             "digest": compose_digest,
             "nomination": compose_nomination,
             "milestone": compose_milestone,
+            "announcement": compose_announcement,
+            "announcement_summary": compose_announcement_summary,
+            "welcome": compose_welcome,
+            "maintainer_digest": compose_maintainer_digest,
         },
         core.now,
         worker_id=worker_id,

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,13 +32,14 @@ from bot.app import (
 )
 from bot.catalog.crawl import CrawlSummary
 from bot.catalog.export import csv_text, portal_repos
+from bot.clock import OffsetClock
 from bot.config import Settings, SettingsError, load_settings
 from bot.db.engine import session_scope, upgrade
 from bot.db.operations import RUN_OK
 from bot.forges.base import login_keys
 from bot.scheduling.runs import JobRunner
 from bot.worker import Worker, default_worker_id, running_worker
-from jobs import JOBS, LATER_JOBS
+from jobs import AFTER, JOBS
 
 if TYPE_CHECKING:
     from bot.sandbox.forge.server import FakeForge
@@ -138,7 +140,7 @@ def _crawl(args: argparse.Namespace, settings: Settings, console: Console) -> in
 
 
 def _worker(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    worker = Worker(build_core(settings), JOBS)
+    worker = Worker(build_core(settings), JOBS, after=AFTER)
     stopping = threading.Event()
     # SIGTERM (a deploy, a scale-down) and Ctrl-C: finish the message and job in flight, release the
     # lease, exit 0.
@@ -156,12 +158,7 @@ def _job(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     name = args.name
     if name not in JOBS:
         known = ", ".join(sorted(JOBS))
-        problem = (
-            f"job {name!r} is not available in this version"
-            if name in LATER_JOBS
-            else f"unknown job {name!r}"
-        )
-        message = f"innersource-bot job: {problem}; known jobs: {known}"
+        message = f"innersource-bot job: unknown job {name!r}; known jobs: {known}"
         Console(stderr=True).print(message, markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
     outcome = JobRunner(build_core(settings), JOBS, default_worker_id()).run(name)
@@ -209,7 +206,7 @@ def _serve_http(settings: Settings, console: Console, host: str, port: int, with
     console.print(
         f"Serving Slack on http://{host}:{server.port}/slack/events (healthz, metrics)", markup=False
     )
-    with running_worker(core, JOBS) if with_worker else nullcontext():
+    with running_worker(core, JOBS, AFTER) if with_worker else nullcontext():
         try:
             server.serve_forever()
         except KeyboardInterrupt:
@@ -238,7 +235,7 @@ def _run_socket_mode(settings: Settings, console: Console) -> int:
     # SIGTERM (a deploy) and Ctrl-C: close the socket properly instead of dying mid-answer.
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    with running_worker(core, JOBS):  # the one-process `run` also schedules, routes and delivers
+    with running_worker(core, JOBS, AFTER):  # the one-process `run` also schedules, routes and delivers
         handler.connect()  # type: ignore[no-untyped-call]
         console.print("Connected to Slack in Socket Mode; Ctrl-C or SIGTERM stops.", markup=False)
         stopping.wait()
@@ -261,7 +258,8 @@ def _run_console(settings: Settings, console: Console) -> int:
             markup=False,
         )
     try:
-        core = build_core(settings)
+        # The sandbox's clock can be moved forward from the console (`time +7d`, `time digest`).
+        core = build_core(settings, now=OffsetClock()) if forge is not None else build_core(settings)
         summary = _crawl_with_progress(core, console, full=forge is not None)
         with session_scope(core.sessions) as session:
             cli_output.print_catalog(console, session)
@@ -277,6 +275,7 @@ def _console_over_fake_slack(core: Core, console: Console, forge: FakeForge | No
     in the sandbox its `forge …` lines act on the fake forge and deliver webhooks to that app."""
     from bot.sandbox.console.console import run_console
     from bot.sandbox.console.forge_commands import sandbox_forge_console
+    from bot.sandbox.console.time_travel import TimeConsole
     from bot.sandbox.slack.fake_slack import FakeSlack
     from bot.sandbox.slack.slack_requests import SlackUser
     from bot.sandbox.startup import deliver_now, levels_line
@@ -291,18 +290,35 @@ def _console_over_fake_slack(core: Core, console: Console, forge: FakeForge | No
             console.print(f"Tied {matched.matched} forge accounts to Slack users by e-mail.", markup=False)
         # Levels, milestones and nominations before the first prompt, as the worker's job decides them
         # (its schedule would first run it up to 15 minutes later); the console then prints the DMs.
-        progression = JobRunner(slack_core, JOBS, default_worker_id()).run("progression")
+        # The first announce run follows: on a fresh install, one summary post, not a post a project.
+        runner = JobRunner(slack_core, JOBS, default_worker_id())
+        progression = runner.run("progression")
         if progression is not None and progression.status == RUN_OK:
             line = levels_line(slack_core.sessions, you=SlackUser().user_id)
             console.print(line, markup=False, highlight=False, soft_wrap=True)
         else:
             console.print("Levels: not computed (the progression job failed; see the log).", markup=False)
+        if slack_core.settings.announce_channel:
+            console.print(_ran(runner, "announce"), markup=False, highlight=False)
         app = build_slack_app(slack_core, build_discovery(slack_core))
         deliverer = build_deliverer(slack_core, f"console:{default_worker_id()}")
-        with build_http_server(slack_core, app, "127.0.0.1", 0) as server, running_worker(slack_core, JOBS):
+        server_context = build_http_server(slack_core, app, "127.0.0.1", 0)
+        with server_context as server, running_worker(slack_core, JOBS, AFTER):
             interactive = sys.stdin is not None and sys.stdin.isatty()
             console.file.flush()
-            forge_console = sandbox_forge_console(forge, slack_core.settings, server.url)
+            crawl = partial(_ran_all, runner, ("crawl", "announce"))  # as the worker runs them
+            forge_console = sandbox_forge_console(forge, slack_core.settings, server.url, crawl)
+            time_travel = None
+            if isinstance(slack_core.now, OffsetClock):
+                settings = slack_core.settings
+                you = slack.directory.user(SlackUser().user_id) or {}
+                time_travel = TimeConsole(
+                    slack_core.now,
+                    partial(_ran_all, runner, TIME_JOBS),
+                    str(you.get("tz") or settings.timezone),
+                    settings.digest_weekday,
+                    settings.digest_hour,
+                )
             return run_console(
                 f"{server.url}/slack/events",
                 slack,
@@ -314,7 +330,24 @@ def _console_over_fake_slack(core: Core, console: Console, forge: FakeForge | No
                     lambda: deliverer.deliver_due().claimed, slack_core.sessions, slack_core.now
                 ),
                 shown=0,  # what start-up sent: the nomination card to the console's user, milestones
+                time_travel=time_travel,
             )
+
+
+# What the worker runs on the clock (a jump in the sandbox's time runs them once): levels, the
+# subscribers' daily and weekly digests (route-issues), the maintainers' weekly digests.
+TIME_JOBS = ("progression", "route-issues", "digests")
+
+
+def _ran(runner: JobRunner, name: str) -> str:
+    outcome = runner.run(name)
+    if outcome is None:
+        return f"{name}: skipped"
+    return f"{name}: {outcome.summary}" if outcome.status == RUN_OK else f"{name}: failed (see the log)"
+
+
+def _ran_all(runner: JobRunner, names: tuple[str, ...]) -> list[str]:
+    return [_ran(runner, name) for name in names if name in runner.jobs]
 
 
 def _export(args: argparse.Namespace, settings: Settings, console: Console) -> int:

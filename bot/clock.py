@@ -35,3 +35,23 @@ class ManualClock:
     def set(self, moment: datetime) -> None:
         with self._lock:
             self._now = moment.astimezone(UTC)
+
+
+class OffsetClock:
+    """The system clock plus an offset that only grows: the sandbox's time travel (`time +7d` in the
+    console), so a week's digest can be seen without waiting a week."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return datetime.now(UTC) + self._offset
+
+    def advance(self, delta: timedelta) -> datetime:
+        if delta < timedelta(0):
+            raise ValueError("time only moves forward")
+        with self._lock:
+            self._offset += delta
+        return self()

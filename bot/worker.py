@@ -38,13 +38,19 @@ def default_worker_id() -> str:
 class Worker:
     """One worker process's (or one `run` process's) background work. `start()`, later `stop()`."""
 
-    def __init__(self, core: Core, jobs: Mapping[str, JobFunction], worker_id: str | None = None) -> None:
+    def __init__(
+        self,
+        core: Core,
+        jobs: Mapping[str, JobFunction],
+        worker_id: str | None = None,
+        after: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self.core = core
         self.id = worker_id or default_worker_id()
         seconds = core.settings.worker_lease_seconds
         self.lease = NamedLease(core.sessions, SCHEDULER_LEASE, self.id, timedelta(seconds=seconds), core.now)
         self.renew_seconds = seconds / 3
-        self.runner = JobRunner(core, jobs, self.id)
+        self.runner = JobRunner(core, jobs, self.id, after)
         self._stop = threading.Event()
         self._scheduler: BackgroundScheduler | None = None
         self._threads: list[threading.Thread] = []
@@ -121,9 +127,11 @@ class Worker:
 
 
 @contextmanager
-def running_worker(core: Core, jobs: Mapping[str, JobFunction]) -> Iterator[Worker]:
+def running_worker(
+    core: Core, jobs: Mapping[str, JobFunction], after: Mapping[str, tuple[str, ...]] | None = None
+) -> Iterator[Worker]:
     """A worker inside `run` (Socket Mode, HTTP mode, the console): started, and stopped on exit."""
-    worker = Worker(core, jobs)
+    worker = Worker(core, jobs, after=after)
     worker.start()
     try:
         yield worker

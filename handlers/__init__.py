@@ -12,9 +12,11 @@ from handlers import (
     commands,
     errors,
     events,
+    home_actions,
     issue_actions,
     nomination_actions,
     subscription_actions,
+    welcome_actions,
 )
 from handlers.deps import ANSWER_DEADLINE_SECONDS, HandlerDeps
 
@@ -25,6 +27,8 @@ def register_all(app: App, deps: HandlerDeps) -> None:
     subscription_actions.register(app, deps)
     issue_actions.register(app, deps)
     nomination_actions.register(app, deps)
+    home_actions.register(app, deps)
+    welcome_actions.register(app, deps)
     events.register(app, deps)
     errors.register(app)
 

@@ -7,16 +7,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.clock import Clock, system_clock
 from bot.slack.users import UserGate
 
 if TYPE_CHECKING:
     from bot.services.claims import Claims
     from bot.services.discovery import Discovery
+    from bot.services.home import HomeService
     from bot.services.identity import IdentityService
     from bot.services.issue_list import IssueFinder
     from bot.services.progression import ProgressionService
     from bot.services.stats import StatsService
     from bot.services.subscriptions import SubscriptionService
+    from bot.services.welcome import WelcomeService
 
 ANSWER_DEADLINE_SECONDS = 2.0  # Slack waits 3 s for the acknowledgement; this leaves room for the trip
 
@@ -41,6 +44,9 @@ class HandlerDeps:
     # line; it may take minutes, so the listener calls it in the executor and answers via response_url.
     admin_crawl: Callable[[], str] | None = None
     stats: StatsService | None = None  # stats
+    now: Clock = system_clock  # the core's clock: `new` counts its 30 days from it
+    home: HomeService | None = None  # the App Home tab (without it: a tab that says what the bot is)
+    welcome: WelcomeService | None = None  # the welcome DM to people who join the announce channel
 
     def subscribed_projects(self, user_id: str) -> frozenset[int] | None:
         """The caller's subscribed projects, for *Subscribe*/*Unsubscribe* buttons (None: no buttons)."""

@@ -16,10 +16,12 @@ from typing import Any, TypeVar
 from slack_bolt import Respond
 
 from bot.services.command_line import parse
+from bot.services.discovery import NEW_DAYS
 from bot.services.identity import IdentityService, SlackProfile
 from bot.services.progression import ProgressionService
 from bot.services.results import HelpLine, HelpTopic, UnknownCommand
 from bot.services.subscriptions import SubscriptionService
+from bot.slack.announcement_blocks import new_projects_message
 from bot.slack.blocks import find_message, help_message, project_message
 from bot.slack.issue_blocks import issues_message
 from bot.slack.progression_blocks import (
@@ -35,6 +37,7 @@ from bot.slack.stats_blocks import stats_message
 from bot.slack.subscription_blocks import (
     cadence_message,
     link_message,
+    maintainer_digest_message,
     subscription_change_message,
     subscriptions_message,
 )
@@ -82,6 +85,13 @@ def _project(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
     return project_message(deps.discovery.project(argument), deps.subscribed_projects(asker.user_id))
 
 
+def _new(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
+    discovery = deps.discovery
+    projects = discovery.new_projects(deps.now(), days=NEW_DAYS)
+    subscribed = deps.subscribed_projects(asker.user_id)
+    return new_projects_message(projects, NEW_DAYS, discovery.catalog_size(), subscribed)
+
+
 def _wired(service: T | None, what: str) -> T:
     if service is None:
         raise RuntimeError(f"{what} are not wired (bot/app.py build_slack_app)")
@@ -114,6 +124,11 @@ def _list_subscriptions(deps: HandlerDeps, asker: Asker, argument: str) -> Messa
 
 def _digest(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
     return cadence_message(_subscriptions_service(deps).set_cadence(asker.profile, argument))
+
+
+def _maintainer_digest(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
+    service = _subscriptions_service(deps)
+    return maintainer_digest_message(service.set_maintainer_digest(asker.profile, argument))
 
 
 def _link(deps: HandlerDeps, asker: Asker, argument: str) -> Message:
@@ -189,6 +204,12 @@ TABLE: tuple[Subcommand, ...] = (
         ("show", "info", "details"),
     ),
     Subcommand(
+        "new",
+        HelpLine("new", "projects that became InnerSource-ready in the last 30 days, newest first", "new"),
+        _new,
+        ("latest",),
+    ),
+    Subcommand(
         "issues",
         HelpLine(
             "issues [WORDS] [lang:X] [topic:Y]",
@@ -223,11 +244,21 @@ TABLE: tuple[Subcommand, ...] = (
         "digest",
         HelpLine(
             "digest instant|daily|weekly|off",
-            "how good first issues reach you: one DM each, a daily or weekly digest, or not at all",
+            "how good first issues reach you: one DM each, a daily or weekly digest, or not at all "
+            "(`off` stops the maintainer digest too)",
             "digest weekly",
         ),
         _digest,
         ("cadence",),
+    ),
+    Subcommand(
+        "maintainer-digest",
+        HelpLine(
+            "maintainer-digest on|off",
+            "the weekly digest of the projects you maintain: waiting contributions, new contributors…",
+            "maintainer-digest off",
+        ),
+        _maintainer_digest,
     ),
     Subcommand(
         "link",

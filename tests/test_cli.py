@@ -77,7 +77,7 @@ def test_sandbox_run_routes_a_newly_labelled_issue_to_an_instant_subscriber(tmp_
     assert "Subscribed to: topic" in subscribed and "one message per good first issue" in cadence
     assert "routed to 1 subscriber" in labelled
     # The minute's route-issues tick may also DM this week's older design-system issues: find ours.
-    dms = answers.split("[DM to @")[1:]  # not start-up's milestone DMs and nomination cards
+    dms = answers.split("DM to @")[1:]  # not start-up's milestone DMs and nomination cards
     # The DM renders the title as a link; the console's "Opened …" line that may follow an older
     # DM in the same piece quotes it instead.
     dm = next(d for d in dms if "Add a dark-mode token (http" in d)

@@ -23,6 +23,7 @@ REMOTE = "https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/sche
 EXPECTED_SCOPES = {
     *("commands", "users:read", "channels:read"),
     *("chat:write", "im:write", "im:history", "users:read.email"),  # issue 7: delivery, identity
+    *("channels:join", "channels:history"),  # issue 9: the bot joins the announce channel, recovery
 }
 
 

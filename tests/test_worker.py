@@ -31,6 +31,7 @@ from bot.scheduling.lease import SCHEDULER_LEASE, NamedLease
 from bot.scheduling.runs import JobRunner
 from bot.scheduling.triggers import cron_trigger, crontab_weekdays
 from bot.worker import Worker
+from jobs import AFTER
 from tests.conftest import temporary_database
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -139,6 +140,29 @@ def test_a_tick_runs_once_even_when_two_workers_reach_it(core: Core) -> None:
     assert run.finished_at is not None and run.summary == "ran on a"
 
 
+def test_announce_follows_each_successful_crawl_for_the_same_tick_once(core: Core) -> None:
+    calls: list[str] = []
+    outcomes = iter(["ok", "fail", "ok"])
+
+    def crawl(c: Core) -> str:
+        if next(outcomes) == "fail":
+            raise RuntimeError("forge unreachable")
+        calls.append("crawl")
+        return "crawled"
+
+    jobs = {"crawl": crawl, "announce": lambda c: calls.append("announce") or "announced"}
+    ticks = [datetime(2026, 11, 2, hour, 0, tzinfo=UTC) for hour in (9, 10, 11)]
+    a, b = JobRunner(core, jobs, "a", AFTER), JobRunner(core, jobs, "b", AFTER)
+    for tick in ticks:
+        a.run("crawl", tick)
+        b.run("crawl", tick)  # the same tick on a second worker: neither job runs again
+    assert calls == ["crawl", "announce", "crawl", "announce"]  # not after the failed 10:00 crawl
+    assert [(r.job_id, r.tick.hour if r.tick else None, r.status) for r in _runs(core)] == [
+        ("crawl", 9, RUN_OK), ("announce", 9, RUN_OK), ("crawl", 10, RUN_FAILED),
+        ("crawl", 11, RUN_OK), ("announce", 11, RUN_OK),
+    ]  # fmt: skip
+
+
 def test_a_failing_job_is_recorded_and_on_demand_runs_never_collide(core: Core) -> None:
     def broken(c: Core) -> str:
         raise RuntimeError("forge unreachable")
@@ -205,9 +229,11 @@ def test_an_unknown_job_is_refused_naming_the_known_ones(tmp_path: Path) -> None
     env = _environment(f"sqlite:///{tmp_path / 'jobs.db'}")
     unknown = _command(["job", "crwal"], tmp_path, env)
     assert unknown.returncode == 2
-    assert "unknown job 'crwal'; known jobs: crawl, deliver, progression, route-issues" in unknown.stderr
-    later = _command(["job", "digests"], tmp_path, env)
-    assert later.returncode == 2 and "'digests' is not available in this version" in later.stderr
+    known = "known jobs: announce, crawl, deliver, digests, progression, route-issues"
+    assert f"unknown job 'crwal'; {known}" in unknown.stderr
+    digests = _command(["job", "digests"], tmp_path, env)  # built now: runs once, nobody is due
+    assert digests.returncode == 0, digests.stderr
+    assert digests.stdout.startswith("digests: maintainer digests: 0 queued")
 
 
 class _Process:

@@ -37,6 +37,8 @@ def start_sandbox(settings: Settings, now: datetime, workdir: Path) -> tuple[Fak
             "gitlab_url": forge.gitlab_url,
             "gitlab_groups": tuple(world.gitlab_groups),
             "max_rate_limit_wait": 5.0,
+            # The fake Slack's #innersource-announce (bot/sandbox/slack/slack_channels.py).
+            "announce_channel": settings.announce_channel or "#innersource-announce",
             # The console's `forge …` lines deliver signed webhooks; fresh secrets each start.
             "github_webhook_secret": SecretStr(secrets.token_hex(16)),
             "gitlab_webhook_secret": SecretStr(secrets.token_hex(16)),

@@ -41,10 +41,18 @@ class RunOutcome:
 class JobRunner:
     """Runs registered jobs for one worker (`worker_id`), one `job_runs` row per run."""
 
-    def __init__(self, core: Core, jobs: Mapping[str, JobFunction], worker_id: str) -> None:
+    def __init__(
+        self,
+        core: Core,
+        jobs: Mapping[str, JobFunction],
+        worker_id: str,
+        after: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self.core = core
         self.jobs = dict(jobs)
         self.worker_id = worker_id
+        # A job that follows another's successful run, for the same tick (announce after each crawl).
+        self.after = dict(after or {})
 
     def run(self, job_id: str, tick: datetime | None = None) -> RunOutcome | None:
         """Run `job_id` for `tick` (None: on demand). None when another worker already ran that tick."""
@@ -80,6 +88,10 @@ class JobRunner:
             seconds,
             json.dumps(summary),
         )
+        if status == RUN_OK:
+            for follower in self.after.get(job_id, ()):
+                if follower in self.jobs:
+                    self.run(follower, tick)
         return RunOutcome(job_id, status, summary, seconds)
 
     def _claim(self, job_id: str, tick: datetime | None) -> int | None:

@@ -38,6 +38,7 @@ def schedules(settings: Settings) -> dict[str, str]:
         "crawl": settings.crawl_schedule,
         "route-issues": settings.route_schedule,
         "progression": settings.progression_schedule,
+        "digests": settings.digests_schedule,
     }
 
 

@@ -14,6 +14,7 @@ from bot.catalog.search_catalog import CatalogSearch, document_from_row
 from bot.catalog.search_index import Filters, SearchIndex
 from bot.catalog.search_text import language_key, terms, topic_key
 from bot.clock import Clock
+from bot.db.announcements import POSTED, Announcement
 from bot.db.models import Project
 from bot.services.command_line import parse_find, plain
 from bot.services.metrics import project_metrics
@@ -118,21 +119,32 @@ class Discovery:
     def new_projects(
         self, now: datetime, days: int = NEW_DAYS, limit: int = NEW_LIMIT
     ) -> list[ProjectSummary]:
-        """Listed projects that first became InnerSource-ready (and so were announced, or will be) in
-        the last `days`, newest first: `/innersource new` and App Home read them."""
+        """Listed projects that first became InnerSource-ready, or were announced, in the last `days`,
+        newest first (by the later of the two): `/innersource new` and App Home read them. Announced
+        counts for a project ready earlier and announced only now (a private one once
+        `announce_private` is on, one that waited for room under `announce_max_per_run`)."""
+        since = now - timedelta(days=days)
         with self._sessions() as session:
-            ids = list(
-                session.scalars(
-                    select(Project.id)
-                    .where(
-                        Project.listed.is_(True),
-                        Project.ready.is_(True),
-                        Project.first_ready_at >= now - timedelta(days=days),
-                    )
-                    .order_by(Project.first_ready_at.desc(), Project.id.desc())
-                    .limit(limit)
+            ready = session.execute(
+                select(Project.id, Project.first_ready_at)
+                .where(Project.listed.is_(True), Project.ready.is_(True), Project.first_ready_at >= since)
+                .order_by(Project.first_ready_at.desc(), Project.id.desc())
+                .limit(limit)
+            ).all()
+            announced = session.execute(
+                select(Announcement.project_id, Announcement.recorded_at)
+                .join(Project, Project.id == Announcement.project_id)
+                .where(
+                    Announcement.how == POSTED, Announcement.recorded_at >= since, Project.listed.is_(True)
                 )
-            )
+                .order_by(Announcement.recorded_at.desc(), Announcement.project_id.desc())
+                .limit(limit)
+            ).all()
+            when: dict[int, datetime] = {}
+            for project_id, at in [*ready, *announced]:
+                if project_id is not None and at is not None:
+                    when[project_id] = max(at, when.get(project_id, at))
+            ids = sorted(when, key=lambda i: (when[i], i), reverse=True)[:limit]
             summaries = load_summaries(session, ids)
         return [summaries[i] for i in ids if i in summaries]
 

@@ -235,20 +235,34 @@ def grant(
 def other_cards(
     session: Session, nomination: Nomination, project: Project, decider: int
 ) -> tuple[CardRef, ...]:
-    """The cards the other maintainers got (by their exact keys: the outbox's unique index finds them)."""
-    keys = [
-        f"{KIND}:{nomination.id}:{person_id}"
-        for person_id, _ in project_deciders(session, project)
-        if person_id != decider
-    ]
-    if not keys:
+    """The cards the other maintainers got: their nomination cards (by their exact keys: the outbox's
+    unique index finds them), and the cards that followed their weekly digests since."""
+    from bot.services.digests import KIND as DIGEST_KIND  # digests read nominations: import late
+
+    others = [person_id for person_id, _ in project_deciders(session, project) if person_id != decider]
+    if not others:
         return ()
+    keys = [f"{KIND}:{nomination.id}:{person_id}" for person_id in others]
     rows = session.execute(
         select(OutboxEntry.channel_id, OutboxEntry.message_ts).where(
             OutboxEntry.key.in_(keys), OutboxEntry.status == SENT
         )
     )
-    return tuple(CardRef(channel, ts) for channel, ts in rows if channel and ts)
+    cards = [CardRef(channel, ts) for channel, ts in rows if channel and ts]
+    digests = session.execute(
+        select(OutboxEntry.channel_id, OutboxEntry.message_ts, OutboxEntry.payload).where(
+            OutboxEntry.kind == DIGEST_KIND,
+            OutboxEntry.person_id.in_(others),
+            OutboxEntry.status == SENT,
+            OutboxEntry.created_at >= nomination.created_at,
+        )
+    )
+    cards += [
+        CardRef(channel, ts)
+        for channel, ts, payload in digests
+        if channel and ts and isinstance(payload, dict) and payload.get("nomination_id") == nomination.id
+    ]
+    return tuple(cards)
 
 
 def nomination_card(session: Session, nomination_id: int, window_days: int) -> NominationCard | None:

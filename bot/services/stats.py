@@ -1,10 +1,11 @@
 """`/innersource stats`: the program at a glance — catalog, people per level, the four metrics with
-their trend, where outside contributors wait longest, and nominations nobody on Slack can decide."""
+their trend, where outside contributors wait longest, nominations nobody on Slack can decide, and
+whether the announce channel takes the bot's posts."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
@@ -19,6 +20,7 @@ from bot.db.progression import LEVELS, NOMINATION_PENDING, ContributorLevel, Nom
 from bot.forges.base import login_keys
 from bot.services import metrics_snapshot as snapshot
 from bot.services import nominations
+from bot.services.announcements import AnnounceHealth, announce_health
 from bot.services.metrics import ProgramMetrics, program_metrics
 from bot.services.waiting import waiting_changes
 
@@ -58,6 +60,7 @@ class StatsView:
     longest_waits: tuple[LongestWait, ...]  # at most LONGEST_WAITS, longest first
     waiting_nominations: tuple[WaitingNomination, ...]  # at most NOMINATIONS_SHOWN, oldest first
     waiting_nominations_total: int
+    announce: AnnounceHealth | None = None  # the announce channel: off, refusing posts, or fine
 
     @property
     def ready_share(self) -> float | None:
@@ -165,7 +168,8 @@ class StatsService:
         if found is None:  # first install: computed here once; a second caller at the same time just reads
             found = (self._first_snapshot(now), now)
         with session_scope(self._sessions) as session:
-            return program_stats(session, now, window, found, self._bots)
+            view = program_stats(session, now, window, found, self._bots)
+            return replace(view, announce=announce_health(session, self._settings.announce_channel))
 
     def _first_snapshot(self, now: datetime) -> ProgramMetrics:
         window = self._settings.metrics_window_days

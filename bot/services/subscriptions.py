@@ -57,6 +57,23 @@ class CadenceChange:
     previous: str
     invalid: str | None = None
     valid: bool = True
+    # The weekly maintainer digest after the change: `digest off` turns it off too, but no other
+    # cadence turns it back on (only `maintainer-digest on` does), so the answer says when it stays off.
+    maintainer_digest: bool = True
+
+
+@dataclass(frozen=True)
+class MaintainerDigestChange:
+    """`maintainer-digest on|off`: the setting now, or `invalid` set to what was typed."""
+
+    on: bool
+    previous: bool
+    cadence: str  # good-first-issue deliveries, untouched by this command
+    invalid: str | None = None
+    valid: bool = True
+
+
+MAINTAINER_DIGEST_WORDS = {"on": True, "off": False}
 
 
 class SubscriptionService:
@@ -164,12 +181,31 @@ class SubscriptionService:
             person = ensure_person(session, profile, self._now())
             previous = person.cadence
             if wanted not in CADENCES:
-                return CadenceChange(previous, previous, invalid=text.strip()[:40], valid=False)
+                return CadenceChange(
+                    previous, previous, text.strip()[:40], False, maintainer_digest=person.maintainer_digest
+                )
             person.cadence = wanted
             if wanted == "off":  # SPEC: `off` also stops the maintainer digest
                 person.maintainer_digest = False
             person.updated_at = self._now()
-            return CadenceChange(wanted, previous)
+            return CadenceChange(wanted, previous, maintainer_digest=person.maintainer_digest)
+
+        return in_transaction(self._sessions, work)
+
+    def set_maintainer_digest(self, profile: SlackProfile, text: str) -> MaintainerDigestChange:
+        """`maintainer-digest on|off`: the weekly maintainer digest alone; good-first-issue routing
+        (the cadence) stays as it is."""
+        wanted = MAINTAINER_DIGEST_WORDS.get(" ".join(text.split()).casefold())
+
+        def work(session: Session) -> MaintainerDigestChange:
+            person = ensure_person(session, profile, self._now())
+            previous = person.maintainer_digest
+            if wanted is None:
+                typed = text.strip()[:40]
+                return MaintainerDigestChange(previous, previous, person.cadence, typed, valid=False)
+            person.maintainer_digest = wanted
+            person.updated_at = self._now()
+            return MaintainerDigestChange(wanted, previous, person.cadence)
 
         return in_transaction(self._sessions, work)
 

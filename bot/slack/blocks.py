@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from typing import Any
 
 from bot.services.results import (
     FindResult,
-    HelpLine,
     HelpTopic,
     Person,
     ProjectAnswer,
@@ -37,7 +35,7 @@ from bot.slack.block_kit import (
     section,
     simple,
 )
-from bot.slack.limits import MAX_BLOCKS_VIEW, MAX_BUTTON_VALUE, fit_blocks
+from bot.slack.limits import MAX_BUTTON_VALUE
 from bot.slack.mrkdwn import code, code_body, escape, link, listing, mention, one_line, truncate_plain
 from bot.slack.stats_blocks import project_metrics_section
 from bot.slack.subscription_blocks import subscribe_actions
@@ -279,23 +277,6 @@ def error_message() -> Message:
 
 def working_message() -> Message:
     return simple(texts.WORKING)
-
-
-def home_view(
-    catalog_size: int, commands: tuple[HelpLine, ...], refusal: str | None = None
-) -> dict[str, Any]:
-    """The App Home tab: what the bot does, how to use it, how big the catalog is; or the refusal."""
-    if refusal is not None:
-        blocks = [header(texts.HOME_TITLE), section(texts.REFUSALS.get(refusal, texts.REFUSAL_DEFAULT))]
-        return {"type": "home", "blocks": fit_blocks(blocks, MAX_BLOCKS_VIEW)}
-    usage = "\n".join(f"• `{texts.COMMAND} {sub.example}` — {sub.summary}" for sub in commands)
-    blocks = [
-        header(texts.HOME_TITLE),
-        section(texts.HOME_INTRO),
-        section(f"*{texts.HOME_USAGE_LABEL}*\n{usage}"),
-        context(texts.home_catalog_size(catalog_size)),
-    ]
-    return {"type": "home", "blocks": fit_blocks(blocks, MAX_BLOCKS_VIEW)}
 
 
 def _people(people: tuple[Person, ...]) -> str:

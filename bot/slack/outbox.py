@@ -11,6 +11,9 @@ With a `gate`, a DM goes only to a full member of the workspace (bot/slack/outbo
 person who has since become a guest, left for another workspace, or been deactivated has the row
 dropped with the reason; so has a row Slack refuses for its recipient (`user_disabled`,
 `user_not_found`, `cannot_dm_bot`…).
+A post to a channel (the announce channel) answered `not_in_channel` makes the bot join and post
+again; a channel that is missing, archived, cannot be joined or lacks a scope makes its rows wait (an
+hour at a time) instead of failing, reported once (bot/slack/outbox_channels.py).
 Calls and their outcomes: bot/slack/outbox_calls.py; rows: bot/slack/outbox_store.py; types, reports
 and the `notice` composer: bot/slack/outbox_types.py.
 """
@@ -34,6 +37,13 @@ from bot.db.operations import DROPPED, FAILED, PENDING, SENDING, SENT, OutboxEnt
 from bot.services.outbox import Drop
 from bot.slack import outbox_store as store
 from bot.slack.outbox_calls import Answer, call_slack, new_delivery_client
+from bot.slack.outbox_channels import (
+    CHANNEL_RETRY_SECONDS,
+    CHANNEL_WAIT_ERRORS,
+    LIST,
+    ChannelCare,
+    is_channel,
+)
 from bot.slack.outbox_pacing import POST_MESSAGE, WORKSPACE_MESSAGES_PER_MINUTE, Pacer
 from bot.slack.outbox_recipients import RECIPIENT_CHECK_SECONDS, RECIPIENT_REFUSED, RecipientCheck
 from bot.slack.outbox_types import EVENT_TYPE, Composer, DeliveryReport, Message, compose_notice
@@ -56,6 +66,8 @@ log = logging.getLogger("bot.slack.outbox")
 _POST_ARGUMENTS = ("text", "blocks", "attachments", "unfurl_links", "unfurl_media", "thread_ts")
 _HISTORY_PAGES = 3
 USERS_INFO = "users.info"
+# conversations.history's answers for a channel the bot cannot see into: its post cannot be there.
+_UNSEEN = frozenset({"channel_not_found", "not_in_channel"})
 
 
 class Deliverer:
@@ -77,6 +89,7 @@ class Deliverer:
         history_limit: int = 50,
         rng: random.Random | None = None,
         gate: UserGate | None = None,
+        channel_retry_seconds: float = CHANNEL_RETRY_SECONDS,
     ) -> None:
         # `gate`: DMs go only to full members of the workspace (bot/slack/outbox_recipients.py).
         # claim_seconds must exceed the client's timeout: a claim outliving its post is what keeps a
@@ -89,6 +102,9 @@ class Deliverer:
         self._rng = rng or random.Random()
         self._recipients = RecipientCheck(sessions, gate, clock) if gate is not None else None
         self.pacer = Pacer(clock, workspace_per_minute)
+        self._channels = ChannelCare(
+            sessions, clock, client, partial(self._tiered, wait_here=True), channel_retry_seconds
+        )
         self._stop = threading.Event()
 
     # -- passes ------------------------------------------------------------------------------------
@@ -124,6 +140,11 @@ class Deliverer:
 
     # -- one row -----------------------------------------------------------------------------------
     def _deliver(self, row: store.Claimed) -> str:
+        if is_channel(row.recipient):  # a channel being waited out: one post an interval probes it
+            waiting = self._channels.waiting_until(row.recipient)
+            if waiting is not None:
+                self._reschedule(row, waiting[0], keep_sending=row.recovering, last_error=waiting[1])
+                return "waiting"
         if row.recovering:
             outcome = self._recover(row)
             if outcome is not None:
@@ -202,13 +223,23 @@ class Deliverer:
             session.commit()  # with the composer's own writes: from here on the post may happen
         arguments = {k: v for k, v in composed.items() if k in _POST_ARGUMENTS}
         metadata = {"event_type": EVENT_TYPE, "event_payload": {"key": row.key}}
-        answer = call_slack(
-            POST_MESSAGE,
-            lambda: self._client.chat_postMessage(channel=recipient, metadata=metadata, **arguments),
-        )
-        self.pacer.posted(recipient)
+
+        def post(channel: str) -> Answer:
+            answer = call_slack(
+                POST_MESSAGE,
+                lambda: self._client.chat_postMessage(channel=channel, metadata=metadata, **arguments),
+            )
+            self.pacer.posted(recipient)
+            return answer
+
+        answer = post(recipient)
+        if answer.kind == "permanent" and answer.reason == "not_in_channel" and is_channel(recipient):
+            joined = self._channels.join(recipient)
+            answer = post(str(joined.data["id"])) if joined.kind == "ok" else joined
         if answer.kind == "ok":
             channel, ts = str(answer.data.get("channel") or ""), str(answer.data.get("ts") or "")
+            if is_channel(recipient):
+                self._channels.posted(recipient, channel)
             self._finish(row, SENT, sent_at=self._clock(), channel_id=channel or None, message_ts=ts or None)
             log.info("event=delivery_sent key=%s channel=%s attempts=%d", row.key, channel, attempts + 1)
             return SENT
@@ -232,6 +263,13 @@ class Deliverer:
             oldest = f"{entry.created_at.timestamp() - 60:.6f}"  # a minute's leeway for clock skew
         if channel is None and recipient[:1] in ("C", "G", "D"):
             channel = recipient
+        if channel is None and recipient.startswith("#"):
+            found = self._channels.channel_id(recipient)
+            if isinstance(found, Answer):
+                return self._failed_call(row, LIST, found, attempts)
+            if found is None:  # no such channel now: posting again says what is wrong with it
+                return None
+            channel = found
         if channel is None:
             answer = self._tiered(
                 "conversations.open", lambda: self._client.conversations_open(users=recipient)
@@ -242,6 +280,8 @@ class Deliverer:
         cursor: str | None = None
         for _ in range(_HISTORY_PAGES):
             answer = self._tiered("conversations.history", partial(self._history, channel, oldest, cursor))
+            if answer.kind == "permanent" and is_channel(recipient) and answer.reason in _UNSEEN:
+                return None  # the bot cannot see into the channel, so it cannot have posted there
             if answer.kind != "ok":
                 return self._failed_call(row, "conversations.history", answer, attempts)
             for message in answer.data.get("messages") or []:
@@ -299,6 +339,10 @@ class Deliverer:
             return "retried" if answer.reason == "ratelimited" else "deferred"
         if answer.kind == "transient":
             return self._retry_or_fail(row, attempts + 1, answer.reason)
+        if answer.kind == "permanent" and answer.reason in CHANNEL_WAIT_ERRORS and is_channel(row.recipient):
+            until = self._channels.trouble(row.recipient, answer.reason)
+            self._reschedule(row, until, keep_sending=not posted_maybe, last_error=answer.reason)
+            return "waiting"
         reason = answer.reason if method == POST_MESSAGE else f"{method}: {answer.reason}"
         if answer.kind == "permanent" and answer.reason in RECIPIENT_REFUSED:
             return self._drop_refused(row, reason)
@@ -335,10 +379,10 @@ class Deliverer:
         )
         return "retried"
 
-    def _reschedule(self, row: store.Claimed, when: Any, keep_sending: bool = False) -> None:
+    def _reschedule(self, row: store.Claimed, when: Any, keep_sending: bool = False, **values: Any) -> None:
         with self._sessions() as session:
             if keep_sending:  # outcome still unknown: recover again once the claim lapses
-                store.change(session, row.id, self.worker_id, claimed_by=None, claimed_until=when)
+                store.change(session, row.id, self.worker_id, claimed_by=None, claimed_until=when, **values)
             else:
                 store.change(
                     session,
@@ -348,6 +392,7 @@ class Deliverer:
                     due_at=when,
                     claimed_by=None,
                     claimed_until=None,
+                    **values,
                 )
             session.commit()
 

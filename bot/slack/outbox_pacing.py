@@ -3,8 +3,9 @@
 Figures (docs.slack.dev/apis/web-api/rate-limits, "per API method per workspace per app"):
 - chat.postMessage is "Special": "generally allows posting one message per second per channel, while
   also maintaining a workspace-wide limit"; short bursts over 1/s are allowed but not guaranteed.
-- Tier 3 is "50+ per minute" (conversations.open, conversations.history for internal and Marketplace
-  apps, users.lookupByEmail); Tier 4 is "100+ per minute" (users.info, views.publish, chat.postEphemeral).
+- Tier 2 is "20+ per minute" (conversations.list); Tier 3 is "50+ per minute" (conversations.open,
+  conversations.history for internal and Marketplace apps, conversations.join, users.lookupByEmail);
+  Tier 4 is "100+ per minute" (users.info, views.publish, chat.postEphemeral).
 - Slack publishes no number for the workspace-wide chat.postMessage limit. Our budget is
   WORKSPACE_MESSAGES_PER_MINUTE (20 a second, i.e. one a second in twenty DMs at once); an operator
   who knows better passes another figure to the Deliverer. The budget is per deliverer process.
@@ -31,6 +32,8 @@ METHOD_TIERS = {
     "views.publish": 4,
     "chat.postEphemeral": 4,
     "auth.test": 4,
+    "conversations.join": 3,  # the announce channel, when the bot is not a member yet
+    "conversations.list": 2,  # resolving the announce channel's `#name` to its ID
 }
 # Our own bursts stay well inside what Slack tolerates: a few messages, a few tiered calls.
 WORKSPACE_BURST = 5

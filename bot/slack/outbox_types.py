@@ -36,6 +36,7 @@ class DeliveryReport:
     retried: int = 0  # 5xx/timeout/connection backed off, or a 429 waited
     recovered: int = 0  # found already posted (key in the conversation): marked sent, not re-sent
     deferred: int = 0  # pacing said later: rescheduled without a Slack call
+    waiting: int = 0  # its channel refuses posts (not found, archived…): tried again within the hour
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
         return DeliveryReport(

@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.db.progression import LEVELS
+from bot.services.announcements import AnnounceHealth
 from bot.services.metrics import ProjectMetrics, Quantile, WindowMetrics
 from bot.services.stats import StatsView
 from bot.slack.block_kit import Block, Message, context, header, message, section
 from bot.slack.limits import fit_message
 from bot.slack.mrkdwn import escape, link
+from bot.slack.texts import COMMAND
 
 LEVEL_NAMES = {
     "newcomer": "Newcomers",
@@ -20,6 +22,15 @@ LEVEL_NAMES = {
     "regular": "Regulars",
     "candidate": "Trusted-committer candidates",
     "trusted": "Trusted committers",
+}
+
+
+# What each channel error means to the person who can fix it.
+CHANNEL_PROBLEMS = {
+    "channel_not_found": "not found (check `announce_channel`)",
+    "is_archived": "archived",
+    "not_in_channel": "the bot is not a member and cannot join: invite it",
+    "missing_scope": "the app lacks a scope (reinstall it with `channels:join`)",
 }
 
 
@@ -124,5 +135,23 @@ def stats_message(view: StatsView) -> Message:
                 "on Slack* (none of the project's maintainers is linked by e-mail)\n" + "\n".join(lines)
             )
         )
+    if view.announce is not None:
+        blocks.append(context(announce_line(view.announce)))
     fallback = f"InnerSource program: {view.projects_listed} projects listed, {ready}"
     return fit_message(message(fallback, blocks))
+
+
+def announce_line(health: AnnounceHealth) -> str:
+    """`Announce channel: not found since …; N posts waiting`, or how it is doing."""
+    if health.channel is None:
+        return (
+            f"*Announce channel:* not set — set `announce_channel` to announce new projects ({COMMAND} new)"
+        )
+    channel = f"<#{health.channel}>" if health.channel[:1] in ("C", "G") else escape(health.channel)
+    waiting = f"{health.waiting} post{'' if health.waiting == 1 else 's'} waiting"
+    if health.problem is not None:
+        problem = CHANNEL_PROBLEMS.get(health.problem, escape(health.problem))
+        since = f" since {health.since:%Y-%m-%d %H:%M} UTC" if health.since is not None else ""
+        return f"*Announce channel* {channel}: {problem}{since}; {waiting}"
+    line = f"*Announce channel* {channel}: {health.announced} projects announced"
+    return line + (f", {waiting}" if health.waiting else "")

@@ -35,7 +35,13 @@ from bot.services.subscription_terms import (
     Rejected,
     Term,
 )
-from bot.services.subscriptions import CadenceChange, SubscriptionChange, SubscriptionList
+from bot.services.subscriptions import (
+    CadenceChange,
+    MaintainerDigestChange,
+    SubscriptionChange,
+    SubscriptionList,
+)
+from bot.slack import maintainer_digest_texts as digest_texts
 from bot.slack import texts
 from bot.slack.block_kit import Block, Message, button, context, header, message, section, simple
 from bot.slack.mrkdwn import code, code_body, escape, link, one_line, truncate_plain
@@ -150,7 +156,15 @@ def cadence_message(change: CadenceChange) -> Message:
     text = texts.cadence_changed(change.cadence)
     if change.cadence == "off":
         text += " " + texts.CADENCE_OFF_MAINTAINER
+    elif not change.maintainer_digest:
+        text += " " + digest_texts.STAYS_OFF
     return simple(text)
+
+
+def maintainer_digest_message(change: MaintainerDigestChange) -> Message:
+    if not change.valid:
+        return simple(digest_texts.invalid(code_body(change.invalid or ""), change.on))
+    return simple(digest_texts.changed(change.on, texts.cadence_now(change.cadence)))
 
 
 def link_message(result: LinkResult) -> Message:

@@ -58,15 +58,16 @@ class Bot:
         assert status == 200
         return self.slack.wait_for_responses(url, 1, timeout=10)
 
-    def event(self, payload: dict[str, Any]) -> int:
+    def event(self, payload: dict[str, Any], headers: dict[str, str] | None = None) -> int:
+        """An Events API delivery, signed; `headers` adds Slack's others (`X-Slack-Retry-Num`: a retry)."""
         body = json.dumps(payload).encode()
         stamp = str(int(time.time()))
-        headers = {
+        signed = {
             "Content-Type": "application/json",
             "X-Slack-Request-Timestamp": stamp,
             "X-Slack-Signature": signature(self.slack.signing_secret, stamp, body),
         }
-        return self.post(SignedRequest(body, headers))[0]
+        return self.post(SignedRequest(body, {**signed, **(headers or {})}))[0]
 
 
 @contextmanager

@@ -7,14 +7,14 @@ from datetime import timedelta
 from bot.app import Core
 from bot.db.engine import session_scope
 from bot.db.operations import WebhookDelivery
-from jobs import JOBS, LATER_JOBS
+from jobs import AFTER, JOBS
 from jobs.crawl import run as run_crawl
 from tests.conftest import NOW
 
 
 def test_registry_names_the_jobs_by_their_stable_ids() -> None:
-    assert set(JOBS) == {"crawl", "route-issues", "progression", "deliver"}
-    assert not set(JOBS) & set(LATER_JOBS)  # announce, digests come with a later issue
+    assert set(JOBS) == {"crawl", "route-issues", "progression", "deliver", "announce", "digests"}
+    assert AFTER == {"crawl": ("announce",)}  # announce runs after each crawl, for its tick
 
 
 def test_crawl_job_returns_a_one_line_summary(core: Core) -> None:

@@ -30,7 +30,6 @@ from bot.slack.blocks import (
     error_message,
     find_message,
     help_message,
-    home_view,
     more_value,
     parse_more_value,
     project_message,
@@ -396,10 +395,3 @@ def test_help_for_an_unknown_word_suggests_the_closest() -> None:
 def test_guest_refusal_wording() -> None:
     expected = "Sorry — InnerSource Bot is available to full members of this workspace only."
     assert all_text(refusal_message("guest")).count(expected) == 2  # fallback and block
-
-
-def test_home_view() -> None:
-    view = home_view(42, HELP_LINES)
-    assert view["type"] == "home" and "*42* projects" in json.dumps(view)
-    refused = json.dumps(home_view(42, HELP_LINES, refusal="external"))
-    assert "42" not in refused and "members of this workspace only" in refused

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from bot.sandbox.console.console_render import Button, render_message
 from bot.sandbox.console.forge_commands import FORGE_HELP, ForgeConsole, forge_command
+from bot.sandbox.console.time_travel import TIME_HELP, TimeConsole, time_command
 from bot.sandbox.slack.fake_slack import FakeSlack
 from bot.sandbox.slack.slack_requests import (
     SignedRequest,
@@ -31,7 +32,7 @@ PROMPT = "innersource> "
 HELP = (
     "Type /innersource followed by a subcommand (or just the subcommand, e.g. `find kafka`); "
     "`press N` presses button N of the last answer; `/innersource help` shows the bot's own help; "
-    "`help` shows this; `quit` ends. In the sandbox, " + FORGE_HELP
+    "`help` shows this; `quit` ends. In the sandbox, " + FORGE_HELP + " " + TIME_HELP
 )
 _HTTP_TIMEOUT = 10.0  # generous: a slow acknowledgement is reported, not cut short
 
@@ -51,6 +52,7 @@ class _Session:
         self.timeout, self.grace = timeout, grace
         self.buttons: list[Button] = []
         self.forge: ForgeConsole | None = None  # the sandbox's forge, for `forge …` lines
+        self.time: TimeConsole | None = None  # the sandbox's clock, for `time …` lines
         self.settle: Callable[[], None] | None = None  # delivers what the outbox has due now
         self._messages_seen = len(slack.messages) if shown is None else shown
         self._responses_seen: dict[str, int] = {}  # response_url -> posts already printed
@@ -169,7 +171,12 @@ class _Session:
         if method == "chat.postEphemeral":
             return f"[Only visible to @{params.get('user')} in #{params.get('channel', '')}]"
         user = self._recipient(method, params)
-        return f"[DM to @{user}]" if user else f"[Message in #{params.get('channel', '')}]"
+        if user:
+            found = self.slack.directory.user(user) or {}
+            return f"DM to @{found.get('name') or user}:"
+        reference = str(params.get("channel", ""))
+        channel = self.slack.channels.find(reference)
+        return f"#{channel['name'] if channel else reference.lstrip('#')}:"
 
     def _recipient(self, method: str, params: Mapping[str, Any]) -> str | None:
         """The one person who sees the message; None for a channel message."""
@@ -202,6 +209,7 @@ def run_console(
     forge: ForgeConsole | None = None,
     settle: Callable[[], None] | None = None,
     shown: int | None = None,
+    time_travel: TimeConsole | None = None,
 ) -> int:
     """Read commands until `quit` or end of input, printing each answer to `out`; returns 0.
 
@@ -212,7 +220,7 @@ def run_console(
     sandbox passes 0, so the DMs its start-up sent (a nomination card, milestones) come first.
     """
     session = _Session(events_url, slack, out, user or SlackUser(), response_timeout, grace, shown)
-    session.forge, session.settle = forge, settle
+    session.forge, session.settle, session.time = forge, settle, time_travel
     if session.settle_and_flush(others_briefly=True):  # what start-up sent: yours in full
         session.say()
     while True:
@@ -242,7 +250,8 @@ def _handle(session: _Session, line: str, echo: bool) -> bool:
     word = words[0].casefold()
     if word in ("quit", "exit"):
         return False
-    is_command = word == COMMAND or not (word.startswith("/") or word in ("press", "help", "?", "forge"))
+    console_words = ("press", "help", "?", "forge", "time")
+    is_command = word == COMMAND or not (word.startswith("/") or word in console_words)
     text = " ".join(words[1:]) if word == COMMAND else " ".join(words)
     if echo:
         session.say("> " + (f"{COMMAND} {text}".strip() if is_command else line))
@@ -260,6 +269,10 @@ def _handle(session: _Session, line: str, echo: bool) -> bool:
         wait = session.timeout if routed else session.grace
         session.slack.wait_until(lambda: len(session.slack.messages) > session._messages_seen, wait)
         session.flush()
+    elif word == "time":
+        for said in time_command(session.time, line):
+            session.say(said)
+        session.settle_and_flush(others_briefly=True)  # everyone's digests: yours in full
     elif word == "press":
         if len(words) > 1 and words[1].isdigit():
             session.press(int(words[1]))

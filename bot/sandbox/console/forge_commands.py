@@ -4,7 +4,9 @@ the resulting webhook to the bot, so what follows (catalog change, routing, a DM
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from pydantic import SecretStr
 
@@ -17,20 +19,30 @@ FORGE_HELP = (
     '`forge label REPO "Title"` opens a good-first-issue in a sample repository (e.g. '
     '`forge label acme/aurora-design-system "Fix the button focus ring"`, or a GitLab one such as '
     "platform/ci-cd/pipeline-templates) and delivers its webhook to the bot; "
-    "`forge close REPO NUMBER` closes an issue the same way; `forge repos` lists the repositories."
+    "`forge close REPO NUMBER` closes an issue the same way; `forge ready REPO` gives a repository "
+    "what InnerSource-ready takes (README, CONTRIBUTING, CODEOWNERS, a description, recent commits) "
+    "and crawls, so its announcement follows; `forge repos` lists the repositories."
 )
-USAGE = '! Say `forge label REPO "Title"`, `forge close REPO NUMBER` or `forge repos`.'
+USAGE = '! Say `forge label REPO "Title"`, `forge close REPO NUMBER`, `forge ready REPO` or `forge repos`.'
+_LONG_ENOUGH = 31  # a description over 30 characters is what the activity score rewards
 
 
 @dataclass(frozen=True)
 class ForgeConsole:
     sender: WebhookSender
     label: str = "good first issue"  # the first configured good-first-issue label
+    crawl: Callable[[], list[str]] | None = None  # the crawl job (and what follows it): summaries
 
 
-def sandbox_forge_console(forge: FakeForge | None, settings: Settings, bot_url: str) -> ForgeConsole | None:
+def sandbox_forge_console(
+    forge: FakeForge | None,
+    settings: Settings,
+    bot_url: str,
+    crawl: Callable[[], list[str]] | None = None,
+) -> ForgeConsole | None:
     """`forge …` lines for the running sandbox: its World, delivered to the bot at `bot_url` with the
-    webhook secrets the sandbox settings carry. None outside the sandbox (no fake forge)."""
+    webhook secrets the sandbox settings carry; `crawl` runs the crawl job. None outside the sandbox
+    (no fake forge)."""
     if forge is None:
         return None
 
@@ -46,7 +58,7 @@ def sandbox_forge_console(forge: FakeForge | None, settings: Settings, bot_url: 
         gitlab_secret=secret(settings.gitlab_webhook_secret),
     )
     labels = settings.good_first_issue_labels
-    return ForgeConsole(sender, labels[0] if labels else ForgeConsole.label)
+    return ForgeConsole(sender, labels[0] if labels else ForgeConsole.label, crawl)
 
 
 def forge_command(forge: ForgeConsole | None, line: str) -> list[str]:
@@ -59,18 +71,55 @@ def forge_command(forge: ForgeConsole | None, line: str) -> list[str]:
         return ["! Unbalanced quotes; put the title in double quotes."]
     if words[:1] == ["repos"]:
         return _repos(forge)
+    if len(words) == 2 and words[0] == "ready":
+        found = _repo(forge, words[1])
+        return _ready(forge, found) if isinstance(found, FakeRepo) else found
     if len(words) != 3 or words[0] not in ("label", "close"):
         return [USAGE]
     verb, name, argument = words
-    world = forge.sender.world
-    repo = next((r for r in list(world.repos) if r.full_name.lower() == name.lower()), None)
-    if repo is None:
-        return [f"! No repository {name} in the sample organisation; `forge repos` lists them."]
+    repo = _repo(forge, name)
+    if not isinstance(repo, FakeRepo):
+        return repo
     if verb == "label":
         return _label(forge, repo, argument)
     if not argument.isdigit():
         return [USAGE]
     return _close(forge, repo, int(argument))
+
+
+def _repo(forge: ForgeConsole, name: str) -> FakeRepo | list[str]:
+    world = forge.sender.world
+    repo = next((r for r in list(world.repos) if r.full_name.lower() == name.lower()), None)
+    if repo is None:
+        return [f"! No repository {name} in the sample organisation; `forge repos` lists them."]
+    return repo
+
+
+def _ready(forge: ForgeConsole, repo: FakeRepo) -> list[str]:
+    """Give `repo` what the readiness checklist and the activity score look for, as its maintainers
+    would by pushing; then crawl (the push changed its marker, so it is read again)."""
+    world = forge.sender.world
+    with world.lock:
+        if repo.archived or repo.fork or repo.empty:
+            return [f"! {repo.full_name} is archived, a fork or empty: the catalog does not list it."]
+        owner = next((u.login for u in world.users.values() if not u.is_bot), "sandbox-user")
+        if len(repo.description) < _LONG_ENOUGH:
+            extra = "maintained in the open; contributions welcome"
+            repo.description = f"{repo.description} — {extra}" if repo.description else extra.capitalize()
+        defaults = {
+            "README.md": f"# {repo.name}\n\n{repo.description}\n",
+            "CONTRIBUTING.md": "# Contributing\n\nFork, branch, open a pull request; we review it soon.\n",
+            "CODEOWNERS": f"* @{owner}\n",
+        }
+        for path, text in defaults.items():
+            repo.files.setdefault(path, text)
+        repo.weekly_commits = [*repo.weekly_commits[:-13], *(max(c, 6) for c in repo.weekly_commits[-13:])]
+        repo.stars, repo.watchers = max(repo.stars, 12), max(repo.watchers, 4)
+        repo.pushed_at = repo.updated_at = max(repo.pushed_at, world.now) + timedelta(seconds=1)
+    said = [f"Pushed README, CONTRIBUTING, CODEOWNERS and a week of commits to {repo.full_name}."]
+    if forge.crawl is None:
+        return [*said, "! No crawl is wired here; run `innersource-bot crawl` to see it ready."]
+    return said + [f"Ran {summary}" for summary in forge.crawl()]
 
 
 def _repos(forge: ForgeConsole) -> list[str]:

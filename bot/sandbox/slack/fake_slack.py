@@ -22,6 +22,7 @@ from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.sandbox.slack.fake_socket_mode import FakeSocketMode
+from bot.sandbox.slack.slack_channels import SlackChannels
 from bot.sandbox.slack.slack_directory import SlackDirectory
 from bot.sandbox.slack.slack_faults import SlackFaults
 from bot.sandbox.slack.slack_http import DROP, Answer, SlackHttpServer, request_params
@@ -30,7 +31,7 @@ from bot.sandbox.slack.slack_web_api import APP_LEVEL_METHODS, SlackWebApi
 from bot.slack.outbox_pacing import WORKSPACE_MESSAGES_PER_MINUTE
 from bot.slack.outbox_types import EVENT_TYPE
 
-__all__ = ["FakeSlack", "SlackDirectory"]
+__all__ = ["FakeSlack", "SlackChannels", "SlackDirectory"]
 
 JsonDict = dict[str, Any]
 _MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "views.publish")
@@ -54,10 +55,12 @@ class FakeSlack:
         rate_limits: bool = False,
         workspace_per_minute: float = WORKSPACE_MESSAGES_PER_MINUTE,
         clock: Callable[[], Any] | None = None,
+        channels: SlackChannels | None = None,
     ) -> None:
         """`clock` (a bot.clock.Clock) dates message ts, so conversations.history's `oldest` works in
         the tests' time; without it, ts count up from a fixed base (repeatable answers)."""
         self.directory = directory if directory is not None else SlackDirectory()
+        self.channels = channels if channels is not None else SlackChannels()  # conversations.info
         # One condition guards all state; re-entrant so wait_until predicates may read it.
         self._cond = threading.Condition(threading.RLock())
         self._calls: list[tuple[str, JsonDict, bool]] = []  # method, params (no token), answered ok
@@ -79,6 +82,7 @@ class FakeSlack:
             self.app_id,
             socket_mode_url=lambda: self.socket_mode.new_url(),
             now=(lambda: clock().timestamp()) if clock is not None else None,
+            channels=self.channels,
         )
         self._server = SlackHttpServer(self._answer)
         self._thread = threading.Thread(
@@ -168,6 +172,11 @@ class FakeSlack:
         """The user a DM channel id (from conversations.open or a DM post) belongs to."""
         with self._cond:
             return self._api.dm_users.get(channel)
+
+    def revoke_scope(self, scope: str) -> None:
+        """From now on the app lacks `scope` (e.g. channels:join): methods needing it answer missing_scope."""
+        with self._cond:
+            self._api.revoked_scopes.add(scope)
 
     def home_view(self, user_id: str) -> JsonDict | None:
         with self._cond:

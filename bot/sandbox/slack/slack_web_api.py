@@ -3,7 +3,8 @@
 No HTTP here: bot/sandbox/slack/fake_slack.py parses requests, checks the token, records the call and
 then asks `SlackWebApi.call`. Answer shapes follow the examples in tests/data/slack/web-api/
 (auth.test, users.info, chat.postMessage, conversations.open, views.publish) and Slack's OpenAPI
-description (conversations.history, users.lookupByEmail, chat.update, views.open); tests compare keys.
+description (conversations.history, conversations.info, users.lookupByEmail, chat.update, views.open);
+tests compare keys. views.publish refuses what Slack refuses (bot/sandbox/slack/slack_view_limits.py).
 Posted messages are kept per channel, with their `metadata`, so conversations.history can show them.
 """
 
@@ -13,7 +14,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from bot.sandbox.slack.slack_channels import SlackChannels
 from bot.sandbox.slack.slack_directory import SlackDirectory
+from bot.sandbox.slack.slack_view_limits import view_refusal
 
 JsonDict = dict[str, Any]
 TS_BASE = 1767225600  # message timestamps count up from here: repeatable across runs
@@ -43,8 +46,11 @@ class SlackWebApi:
         app_id: str,
         socket_mode_url: Callable[[], str],
         now: Callable[[], float] | None = None,
+        channels: SlackChannels | None = None,
     ):
         self.directory = directory
+        self.channels = channels if channels is not None else SlackChannels()
+        self.revoked_scopes: set[str] = set()  # scopes the app was not granted: missing_scope
         self.socket_mode_url = socket_mode_url  # issues a fresh WebSocket URL per call, as Slack does
         self.team_id, self.bot_user_id, self.bot_id, self.app_id = team_id, bot_user_id, bot_id, app_id
         self.dm_users: dict[str, str] = {}  # DM channel id -> user id
@@ -61,6 +67,9 @@ class SlackWebApi:
             "chat.update": self._update_message,
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
+            "conversations.info": self._conversations_info,
+            "conversations.join": self._conversations_join,
+            "conversations.list": self._conversations_list,
             "users.lookupByEmail": self._users_lookup_by_email,
             "views.publish": self._views_publish,
             "views.open": self._views_open,
@@ -114,8 +123,13 @@ class SlackWebApi:
             if self.directory.user(channel) is None:
                 return {"ok": False, "error": "channel_not_found"}
             channel = self._dm_channel(channel)
-        elif not channel:
+        elif not channel or (channel[:1] == "D" and channel not in self.dm_users):
             return {"ok": False, "error": "channel_not_found"}
+        elif channel[:1] != "D":  # a channel, by ID or name: slack_channels.py says whether the bot may
+            found, refusal = self.channels.post_refusal(channel)
+            if found is None:
+                return {"ok": False, "error": refusal}
+            channel = found
         metadata = params.get("metadata")
         if metadata is not None and not (
             isinstance(metadata, dict)
@@ -150,7 +164,11 @@ class SlackWebApi:
         """Newest first, `oldest`/`latest` exclusive unless `inclusive`, `limit` (default 100, at most
         999) with a cursor; `metadata` only with include_all_metadata, as Slack does."""
         channel = str(params.get("channel") or "")
-        if channel not in self.channel_messages and channel not in self.dm_users:
+        if channel[:1] in ("C", "G"):  # the bot reads a channel it is in (slack_channels.py)
+            refusal = self.channels.readable(channel)
+            if refusal is not None:
+                return {"ok": False, "error": refusal}
+        elif channel not in self.channel_messages and channel not in self.dm_users:
             return {"ok": False, "error": "channel_not_found"}
         try:
             oldest = float(params.get("oldest") or 0)
@@ -174,6 +192,22 @@ class SlackWebApi:
         if has_more:
             answer["response_metadata"] = {"next_cursor": str(start + limit)}
         return answer
+
+    def _conversations_info(self, params: JsonDict) -> JsonDict:
+        """A channel's conversation object (slack_channels.py), or channel_not_found."""
+        channel = self.channels.channel(str(params.get("channel") or ""))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": channel}
+
+    def _conversations_join(self, params: JsonDict) -> JsonDict:
+        """The bot joins a public channel (slack_channels.py); the scope is channels:join."""
+        if "channels:join" in self.revoked_scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "channels:join", "provided": "commands"}
+        return self.channels.join(params)
+
+    def _conversations_list(self, params: JsonDict) -> JsonDict:
+        return self.channels.list(params)
 
     def _users_lookup_by_email(self, params: JsonDict) -> JsonDict:
         user = self.directory.by_email(str(params.get("email") or ""))
@@ -218,6 +252,9 @@ class SlackWebApi:
             return _invalid_arguments("invalid `user_id`")  # as views.publish.error.json
         if not isinstance(view, dict) or view.get("type") != "home":
             return _invalid_arguments("invalid `view`: a Home tab view has type `home`")
+        refused = view_refusal(view)  # too many blocks, too much text, too large: slack_view_limits.py
+        if refused is not None:
+            return refused
         n = self._next()
         view_id = f"V0SANDBOX{n:04d}"
         published: JsonDict = {"id": view_id, "team_id": self.team_id, "type": "home", "close": None}

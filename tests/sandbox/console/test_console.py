@@ -197,7 +197,7 @@ def test_dms_and_response_posts_made_during_a_command_are_printed(slack: FakeSla
     _, output = console(app.events_url, slack, "welcome\n")
     assert (
         output
-        == "> /innersource welcome\nSent you a DM.\n[DM to @U0SANDBOX1]\n  Welcome to *InnerSource*!\n\n"
+        == "> /innersource welcome\nSent you a DM.\nDM to @sandbox.user:\n  Welcome to *InnerSource*!\n\n"
     )
 
 
@@ -287,8 +287,8 @@ def test_start_up_messages_come_first_the_users_own_in_full_and_theirs_pressable
     run_console(app.events_url, slack, io.StringIO("press 1\n"), out, False, grace=0.05, shown=0)
     output = out.getvalue()
     assert output.startswith(
-        "[DM to @U0BOB] You've reached *Regular* …\n"
-        "[DM to @U0SANDBOX1]\n  *Trusted-committer nomination:* @U0JASMINE\n  11 merged PRs and 10 reviews\n"
+        "DM to @bob: You've reached *Regular* …\n"
+        "DM to @sandbox.user:\n  *Trusted-committer nomination:* @U0JASMINE\n  11 merged PRs and 10 reviews\n"
         "  [Approve] (1)\n\n> press 1\n"
     )
     (action,) = app.received
@@ -310,6 +310,6 @@ def test_settle_runs_before_the_first_prompt_and_after_each_line_and_its_dms_fol
         app.events_url, slack, io.StringIO("find design system\n"), out, False, grace=0.05, settle=settle
     )
     assert settled == [0, 1, 2]  # start, the line, end of input
-    assert "[Details] (1)  [Subscribe] (2)\n[DM to @U0JASMINE]\n  You're a trusted committer now.\n\n" in (
+    assert "[Details] (1)  [Subscribe] (2)\nDM to @jasmine:\n  You're a trusted committer now.\n\n" in (
         out.getvalue()
     )

@@ -28,21 +28,21 @@ def test_start_up_nominates_the_candidate_to_the_console_user_who_approves_then_
     start_up, answers = result.stdout.split("\n> press 1\n", 1)
     assert LEVELS.search(start_up), start_up[-3000:]
     # Other people's DMs in one line each; the console user's card in full, its buttons pressable.
-    assert "\n[DM to @U0ALICE] :medal: *Trusted-committer nomination:* @U0JASMINE" in start_up
+    assert "\nDM to @alice: :medal: *Trusted-committer nomination:* @U0JASMINE" in start_up
     # Only what was reached lately is told: bob crossed five merged this month, jasmine is a new
     # candidate; the regulars of many months (mateo, kofi…) hear nothing on a fresh install.
-    assert "\n[DM to @U0BOB] :seedling: You've reached *Regular*" in start_up
-    assert "\n[DM to @U0JASMINE] :sparkles: You're now a *Trusted-committer candidate*" in start_up
-    assert "[DM to @U0MATEO]" not in start_up
-    assert "\n[DM to @U0ANA] 🎉 *Your first merged contribution" in start_up
-    card = start_up.split("[DM to @U0SANDBOX1]\n", 1)[1]
+    assert "\nDM to @bob: :seedling: You've reached *Regular*" in start_up
+    assert "\nDM to @jasmine: :sparkles: You're now a *Trusted-committer candidate*" in start_up
+    assert "DM to @mateo:" not in start_up
+    assert "\nDM to @ana: 🎉 *Your first merged contribution" in start_up
+    card = start_up.split("DM to @sandbox.user:\n", 1)[1]
     assert "11 merged PRs and 10 reviews there in the last 180 days" in card
     assert "[Approve] (1)  [Decline] (2)" in card
 
     approved, me, stats = answers.split("\n> ")
     assert "@U0JASMINE (`jasmine`) is now a trusted committer" in approved
     assert "Approved by @U0SANDBOX1" in approved and "[Approve]" not in approved
-    told = approved.split("[DM to @U0JASMINE]\n", 1)[1]
+    told = approved.split("DM to @jasmine:\n", 1)[1]
     assert "You're now a *trusted committer* of acme/aurora-design-system" in told
 
     assert me.startswith("/innersource me\n") and "GitHub `sam`" in me
