@@ -169,6 +169,8 @@ class Contribution(Base):
         Index("ix_contributions_project_kind_time", "project_id", "kind", "occurred_at"),
         # Progression reads one person's work by login, case-insensitively (`me`, the incremental run).
         Index("ix_contributions_author_key", text("lower(author)")),
+        # The incremental recompute finds the rows that slid out of the levels' window by time.
+        Index("ix_contributions_time", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

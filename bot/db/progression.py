@@ -12,6 +12,9 @@
   each, and whether it was told by DM or recorded silently (old work on first install).
 - `metric_snapshots`: the program-wide metrics as last computed by the worker, for `stats`.
 - `progression_cursors`: how far the incremental recompute has read the ledger and the identities.
+- `progression_tallies`: each forge account's work per project (counts all-time and in the levels'
+  window), kept up to date from the ledger's new rows, so an incremental run reads a few hundred
+  accounts' tallies instead of their whole history (bot/services/progression_tallies.py).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models import Base
@@ -152,10 +155,27 @@ class MetricSnapshot(Base):
 
 
 class ProgressionCursor(Base):
-    """`ledger`: the last contribution id the recompute read; `identities`: the last identity change."""
+    """`ledger`: the last contribution id the recompute read; `identities`: the last identity change;
+    `tallies`: ledger ids applied to `progression_tallies` (all up to `position`, and those above it in
+    `state`) and the window start (`at`) its window counts are for."""
 
     __tablename__ = "progression_cursors"
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     at: Mapped[datetime | None]
+    state: Mapped[list[Any] | None] = mapped_column(JSON)
+
+
+class LedgerTally(Base):
+    """One forge account's tallies, per project (bot/services/progression_tallies.py: 7 numbers a
+    project in one flat list — counts all time and in the levels' window, first and latest times).
+    Derived from the ledger (which stays the home of who did what); the daily full recompute rewrites
+    it, each incremental run applies the new rows and the rows that slid out of the window."""
+
+    __tablename__ = "progression_tallies"
+
+    login_key: Mapped[str] = mapped_column(String(255), primary_key=True)  # first: read by login
+    forge: Mapped[str] = mapped_column(String(16), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    projects: Mapped[list[Any]] = mapped_column(JSON)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -30,13 +30,11 @@ from bot.db.progression import (
     ProgressionCursor,
 )
 from bot.forges.base import login_key, login_keys
-from bot.services import milestones, nominations
+from bot.services import milestones, nominations, progression_tallies
 from bot.services.identity import SlackProfile, ensure_person
 from bot.services.milestones import milestone_note as milestone_note
 from bot.services.nominations import nomination_card as nomination_card
 from bot.services.progression_ledger import (
-    MERGED,
-    REVIEW,
     Account,
     ProjectRoles,
     Tally,
@@ -117,59 +115,67 @@ class ProgressionService:
         """`full` None: incremental, unless the last full recompute is older than a day."""
         with session_scope(self._sessions) as session:
             now = self._now()
-            cursor = _cursor(session, "ledger")
+            window_start = now - timedelta(days=self._settings.levels.window_days)
+            cursor = _cursor(session, "ledger")  # `at`: when the last run was (people new since)
+            tallied = _cursor(session, "tallies")
             last_full = _cursor(session, "full")
             if full is None:
                 full = last_full.at is None or last_full.at <= now - FULL_EVERY
-            top = session.scalar(select(func.coalesce(func.max(Contribution.id), 0))) or 0
             roles = cached_roles(session)
             # What an incremental run cannot see — a crawl changed a project's maintainers, trusted
-            # committers or listing; an account was unlinked or moved to someone else — makes it full.
+            # committers or listing; an account was unlinked or moved to someone else; the window
+            # grew — makes it full.
             roles_cursor, identities_cursor = _cursor(session, "roles"), _cursor(session, "identities")
             roles_digest, identities_digest = roles.digest(), _identities_digest(session)
-            if roles_cursor.position != roles_digest or not _only_added(session, identities_cursor):
+            if (
+                roles_cursor.position != roles_digest
+                or not _only_added(session, identities_cursor)
+                or tallied.at is None
+                or window_start < tallied.at
+            ):
                 full = True
             if full:
-                groups = self._everyone(session, roles)
+                groups = self._everyone(session, roles, tallied, window_start)
             else:
-                # A margin re-reads rows whose transaction committed after a later one was read.
-                groups = self._touched(session, roles, cursor.position - self._margin, cursor.at)
+                touched = progression_tallies.apply(session, tallied, window_start, self._bots, self._margin)
+                groups = self._touched(session, roles, touched, cursor.at)
             # Waiting nominations are offered again when someone may have been linked since (a
             # maintainer, perhaps); otherwise only the ones opened now need cards.
             offer_all = full or identities_digest != identities_cursor.position
             report = self._apply(session, roles, groups, now, full, offer_all)
-            cursor.position, cursor.at = top, now
+            cursor.position, cursor.at = tallied.position, now
             roles_cursor.position = roles_digest
             identities_cursor.position, identities_cursor.at = identities_digest, now
             if full:
                 last_full.at = now
             return report
 
-    def _everyone(self, session: Session, roles: ProjectRoles) -> _Groups:
-        window_start = self._now() - timedelta(days=self._settings.levels.window_days)
-        work = tallies(session, window_start, self._bots)
+    def _everyone(
+        self, session: Session, roles: ProjectRoles, tallied: ProgressionCursor, window_start: datetime
+    ) -> _Groups:
+        """Everyone's tallies from the whole ledger (up to its newest id less the margin, and the ids
+        above that which exist now), stored for the incremental runs that follow."""
+        top = session.scalar(select(func.coalesce(func.max(Contribution.id), 0))) or 0
+        recent = progression_tallies.applied_since(session, top, self._margin)
+        position = max(top - self._margin, 0)
+        work = tallies(session, window_start, self._bots, until=(position, recent))
+        progression_tallies.rewrite(session, work)
+        progression_tallies.mark_full(tallied, position, recent, window_start)
         owners = identity_owners(session)
         people = set(session.scalars(select(Person.id)))
         listed_work = {account for account, found in work.items() if any(p in roles.projects for p in found)}
         return _Groups.build(work, owners, people, listed_work | set(roles.trusted))
 
     def _touched(
-        self, session: Session, roles: ProjectRoles, after_id: int, since: datetime | None
+        self,
+        session: Session,
+        roles: ProjectRoles,
+        changed: dict[Account, dict[int, Tally]],
+        since: datetime | None,
     ) -> _Groups:
-        fresh = {
-            (forge, host, login)
-            for forge, host, login in session.execute(
-                select(Contribution.forge, Contribution.host, func.lower(Contribution.author))
-                .join(Project, and_(Project.id == Contribution.project_id, Project.listed.is_(True)))
-                .where(
-                    Contribution.id > after_id,
-                    Contribution.author_is_bot.is_(False),
-                    Contribution.kind.in_((MERGED, REVIEW)),
-                )
-                .distinct()
-            )
-            if login not in self._bots
-        }
+        """The contributors whose tallies changed (`changed`, with their tallies), people new to the bot
+        and people whose accounts were tied to them since the last run, with all their accounts' tallies."""
+        fresh = set(changed)
         people: set[int] = set()
         if since is not None:
             since -= TIME_MARGIN
@@ -182,10 +188,15 @@ class ProgressionService:
         mine = accounts_of(session, people)
         for pid, owned in mine.items():
             owners.update({account: pid for account in owned})
-        accounts = fresh | {a for owned in mine.values() for a in owned}
-        window_start = self._now() - timedelta(days=self._settings.levels.window_days)
-        work = tallies(session, window_start, self._bots, {login for _, _, login in accounts})
-        work = {account: found for account, found in work.items() if account in accounts}
+        others = {a for owned in mine.values() for a in owned} - fresh
+        work = {**changed, **progression_tallies.load(session, others)}
+        # As in a full recompute: an account nobody owns is a contributor only with work on a listed
+        # project (or as a trusted committer).
+        accounts = {
+            account
+            for account, found in work.items()
+            if account in owners or account in roles.trusted or any(p in roles.projects for p in found)
+        } | {a for owned in mine.values() for a in owned}
         return _Groups.build(work, owners, people, accounts)
 
     def _apply(

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Contribution, Project
@@ -111,18 +111,20 @@ def tallies(
     window_start: datetime,
     bot_logins: frozenset[str],
     logins: Iterable[str] | None = None,
+    until: tuple[int, Sequence[int]] | None = None,
 ) -> dict[Account, dict[int, Tally]]:
     """Merged changes and reviews per account and project; `logins` (casefolded) narrows the read to
-    those accounts (the incremental recompute), None reads everything. Unlisted projects' rows come
-    too (the caller skips them: a join to `projects` made SQLite's planner start from the wrong
-    table, 10x slower for a list of logins)."""
+    those accounts (`me`, an approval), None reads everything; `until` (position, ids) reads only the
+    ledger ids up to position and those ids (what the full recompute then records as applied).
+    Unlisted projects' rows come too (the caller skips them: a join to `projects` made SQLite's
+    planner start from the wrong table, 10x slower for a list of logins)."""
     result: dict[Account, dict[int, Tally]] = {}
     if logins is None:
-        _read(session, window_start, bot_logins, None, result)
+        _read(session, window_start, bot_logins, None, result, until)
     else:
         wanted = sorted(set(logins))
         for start in range(0, len(wanted), _CHUNK):
-            _read(session, window_start, bot_logins, wanted[start : start + _CHUNK], result)
+            _read(session, window_start, bot_logins, wanted[start : start + _CHUNK], result, until)
     return result
 
 
@@ -132,6 +134,7 @@ def _read(
     bot_logins: frozenset[str],
     logins: Sequence[str] | None,
     into: dict[Account, dict[int, Tally]],
+    until: tuple[int, Sequence[int]] | None = None,
 ) -> None:
     author = func.lower(Contribution.author)
     recent = case((Contribution.occurred_at >= window_start, 1), else_=0)
@@ -146,6 +149,9 @@ def _read(
     )  # fmt: skip
     if logins is not None:
         query = query.where(author.in_(logins))
+    if until is not None:
+        position, ids = until
+        query = query.where(or_(Contribution.id <= position, Contribution.id.in_(list(ids))))
     for forge, host, login, project_id, kind, count, in_window, first_merged, last in session.execute(query):
         if login in bot_logins:
             continue
