@@ -14,8 +14,9 @@ dropped with the reason; so has a row Slack refuses for its recipient (`user_dis
 A post to a channel (the announce channel) answered `not_in_channel` makes the bot join and post
 again; a channel that is missing, archived, cannot be joined or lacks a scope makes its rows wait (an
 hour at a time) instead of failing, reported once (bot/slack/outbox_channels.py).
-Calls and their outcomes: bot/slack/outbox_calls.py; rows: bot/slack/outbox_store.py; types, reports
-and the `notice` composer: bot/slack/outbox_types.py.
+Calls and their outcomes: bot/slack/outbox_calls.py; what becomes of a row not simply sent:
+bot/slack/outbox_outcomes.py; rows: bot/slack/outbox_store.py; types, reports and the `notice`
+composer: bot/slack/outbox_types.py.
 """
 
 from __future__ import annotations
@@ -33,19 +34,19 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.db.operations import DROPPED, FAILED, PENDING, SENDING, SENT, OutboxEntry
+from bot.db.operations import DROPPED, PENDING, SENDING, SENT, OutboxEntry
 from bot.services.outbox import Drop
 from bot.slack import outbox_store as store
 from bot.slack.outbox_calls import Answer, call_slack, new_delivery_client
 from bot.slack.outbox_channels import (
     CHANNEL_RETRY_SECONDS,
-    CHANNEL_WAIT_ERRORS,
     LIST,
     ChannelCare,
     is_channel,
 )
+from bot.slack.outbox_outcomes import Outcomes
 from bot.slack.outbox_pacing import POST_MESSAGE, WORKSPACE_MESSAGES_PER_MINUTE, Pacer
-from bot.slack.outbox_recipients import RECIPIENT_CHECK_SECONDS, RECIPIENT_REFUSED, RecipientCheck
+from bot.slack.outbox_recipients import RECIPIENT_CHECK_SECONDS, RecipientCheck
 from bot.slack.outbox_types import EVENT_TYPE, Composer, DeliveryReport, Message, compose_notice
 from bot.slack.users import UserGate
 
@@ -70,7 +71,7 @@ USERS_INFO = "users.info"
 _UNSEEN = frozenset({"channel_not_found", "not_in_channel"})
 
 
-class Deliverer:
+class Deliverer(Outcomes):
     """Claims due outbox rows and sends them; safe to run in several threads or processes at once."""
 
     def __init__(
@@ -171,12 +172,6 @@ class Deliverer:
     def _users_info(self, user: str) -> Answer:
         """users.info within its tier: short waits are waited here, like the workspace budget's."""
         return self._tiered(USERS_INFO, lambda: self._client.users_info(user=user), wait_here=True)
-
-    def _drop_refused(self, row: store.Claimed, refusal: str) -> str:
-        reason = f"recipient refused: {refusal}"
-        self._finish(row, DROPPED, last_error=reason)
-        log.info("event=delivery_dropped key=%s reason=%s", row.key, reason)
-        return DROPPED
 
     def _send(self, row: store.Claimed) -> str:
         wait = self.pacer.take_message()
@@ -321,82 +316,3 @@ class Deliverer:
                 return Answer("paced", {}, "paced", wait)
             if self._stop.wait(wait):
                 return Answer("paced", {}, "paced", 0.0)
-
-    # -- outcomes ----------------------------------------------------------------------------------
-    def _failed_call(
-        self, row: store.Claimed, method: str, answer: Answer, attempts: int, posted_maybe: bool = False
-    ) -> str:
-        if answer.kind in ("rate_limited", "paced"):
-            if answer.reason == "ratelimited":
-                until = self.pacer.rate_limited(method, answer.wait_seconds)
-                log.warning(
-                    "event=delivery_rate_limited method=%s retry_after=%.0f", method, answer.wait_seconds
-                )
-            else:
-                until = self._clock() + timedelta(seconds=answer.wait_seconds)
-            # A 429 means the post was refused, so a post goes back to pending; a recovery stays sending.
-            self._reschedule(row, until, keep_sending=not posted_maybe)
-            return "retried" if answer.reason == "ratelimited" else "deferred"
-        if answer.kind == "transient":
-            return self._retry_or_fail(row, attempts + 1, answer.reason)
-        if answer.kind == "permanent" and answer.reason in CHANNEL_WAIT_ERRORS and is_channel(row.recipient):
-            until = self._channels.trouble(row.recipient, answer.reason)
-            self._reschedule(row, until, keep_sending=not posted_maybe, last_error=answer.reason)
-            return "waiting"
-        reason = answer.reason if method == POST_MESSAGE else f"{method}: {answer.reason}"
-        if answer.kind == "permanent" and answer.reason in RECIPIENT_REFUSED:
-            return self._drop_refused(row, reason)
-        self._finish(row, FAILED, last_error=reason)
-        log.warning("event=delivery_failed key=%s reason=%s", row.key, reason)
-        return FAILED
-
-    def _retry_or_fail(self, row: store.Claimed, attempts: int, reason: str) -> str:
-        if attempts >= self.max_attempts:
-            self._finish(row, FAILED, attempts=attempts, last_error=f"{reason} after {attempts} attempts")
-            log.warning("event=delivery_failed key=%s reason=%s attempts=%d", row.key, reason, attempts)
-            return FAILED
-        delay = min(self._backoff_cap, self._backoff * 2 ** (attempts - 1)) * self._rng.uniform(0.5, 1.0)
-        # Stays `sending` with a claim that lapses after the backoff: whoever retries checks Slack first,
-        # because a timed-out or 5xx post may have been posted after all.
-        with self._sessions() as session:
-            store.change(
-                session,
-                row.id,
-                self.worker_id,
-                status=SENDING,
-                attempts=attempts,
-                last_error=reason[:255],
-                claimed_by=None,
-                claimed_until=self._clock() + timedelta(seconds=delay),
-            )
-            session.commit()
-        log.info(
-            "event=delivery_retry key=%s reason=%s attempt=%d next_in_s=%.1f",
-            row.key,
-            reason,
-            attempts,
-            delay,
-        )
-        return "retried"
-
-    def _reschedule(self, row: store.Claimed, when: Any, keep_sending: bool = False, **values: Any) -> None:
-        with self._sessions() as session:
-            if keep_sending:  # outcome still unknown: recover again once the claim lapses
-                store.change(session, row.id, self.worker_id, claimed_by=None, claimed_until=when, **values)
-            else:
-                store.change(
-                    session,
-                    row.id,
-                    self.worker_id,
-                    status=PENDING,
-                    due_at=when,
-                    claimed_by=None,
-                    claimed_until=None,
-                    **values,
-                )
-            session.commit()
-
-    def _finish(self, row: store.Claimed, status: str, **values: Any) -> None:
-        with self._sessions() as session:
-            if store.finish(session, row.id, self.worker_id, status, **values):
-                session.commit()
