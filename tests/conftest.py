@@ -1,4 +1,5 @@
-"""Shared fixtures: the loopback fake forge, and (see tests/db) databases on SQLite and PostgreSQL."""
+"""Shared fixtures: the loopback fake forge and fake Slack, and (see tests/db) databases on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import text
 
 from bot.app import Core, build_core, build_crawler
@@ -20,6 +22,7 @@ from bot.db.engine import make_engine, normalise_url
 from bot.sandbox.forge.sample_org import build_sample_world
 from bot.sandbox.forge.server import FakeForge
 from bot.sandbox.forge.world import World
+from bot.sandbox.slack.fake_slack import FakeSlack
 
 # A fixed clock: scores and windows are deterministic in tests.
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -34,6 +37,19 @@ def world() -> World:
 def fake_forge(world: World) -> Iterator[FakeForge]:
     with FakeForge(world) as forge:
         yield forge
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    """The fake Slack, populated (bot/sandbox/slack): a module may define its own `slack` instead."""
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def client(slack: FakeSlack) -> WebClient:
+    """The real slack_sdk client, aimed at `slack`."""
+    return WebClient(token=FakeSlack.bot_token, base_url=slack.api_url)
 
 
 def _databases() -> list[str]:

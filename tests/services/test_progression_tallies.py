@@ -4,37 +4,27 @@ levels as a full recompute from the ledger."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import delete, func, select
 
-from bot.app import Core, build_core
+from bot.app import Core
 from bot.clock import ManualClock
-from bot.config import Settings
 from bot.db.engine import session_scope
 from bot.db.models import Contribution, Project
 from bot.db.progression import LedgerTally
 from bot.services.progression import ProgressionService
 from bot.services.progression_ledger import Tally
 from bot.services.progression_tallies import decode
-from tests.services.progression_support import NOW, merged, reviewed
+from tests.services import test_progression as base
+from tests.services.progression_support import merged, reviewed
 from tests.services.test_progression import first_half, gh, level_rows, levels
 
 Stored = dict[tuple[str, str, str], dict[int, Tally]]
 
 
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(NOW)
-
-
-@pytest.fixture
-def core(database_url: str, clock: ManualClock) -> Iterator[Core]:
-    built = build_core(Settings(database_url=database_url, bot_logins=("CI-Runner",)), now=clock)
-    yield built
-    built.engine.dispose()
+# The ledger and fixtures of test_progression.py (bot_logins ("CI-Runner",), the clock at NOW).
+clock, core = base.clock, base.core
 
 
 def stored(core: Core) -> Stored:

@@ -3,8 +3,6 @@ one call per channel per TTL, a rename noticed after it, unknown channels never 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -14,17 +12,6 @@ from bot.sandbox.slack.slack_channels import ANNOUNCE_CHANNEL_ID, SANDBOX_CHANNE
 from bot.slack.channels import ConfiguredChannel, channel_name, is_channel_id
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def client(slack: FakeSlack) -> WebClient:
-    return WebClient(token=FakeSlack.bot_token, base_url=slack.api_url)
 
 
 def test_an_id_is_compared_as_it_is(slack: FakeSlack, client: WebClient) -> None:

@@ -9,7 +9,6 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +28,6 @@ DOCS = Path(__file__).resolve().parents[2] / "data" / "slack" / "web-api"
 def doc(name: str) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads((DOCS / f"{name}.json").read_text())
     return loaded
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def client(slack: FakeSlack) -> WebClient:
-    return WebClient(token=FakeSlack.bot_token, base_url=slack.api_url)
 
 
 def test_auth_test_has_the_documented_bot_shape_with_our_team(client: WebClient) -> None:

@@ -4,7 +4,6 @@ the documented shape — driven by the real slack_sdk WebClient over loopback HT
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +21,6 @@ DOCS = Path(__file__).resolve().parents[2] / "data" / "slack" / "web-api"
 USER = "U0SANDBOX1"
 TOO_MANY = "[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]"
 UNIQUE = "[ERROR] action_id must be unique within the block"
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def client(slack: FakeSlack) -> WebClient:
-    return WebClient(token=FakeSlack.bot_token, base_url=slack.api_url)
 
 
 def section(text: str) -> dict[str, Any]:
