@@ -10,6 +10,7 @@ the same levels for everyone.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -114,11 +115,14 @@ class ProgressionService:
     def recompute(self, full: bool | None = None) -> ProgressionReport:
         """`full` None: incremental, unless the last full recompute is older than a day."""
         with session_scope(self._sessions) as session:
+            # One run at a time (a `job progression` by hand beside the worker's): the stored tallies
+            # take each ledger row once. The lock is the tallies cursor's row, held until commit.
+            tallied = _cursor(session, "tallies", lock=True)
             now = self._now()
             window_start = now - timedelta(days=self._settings.levels.window_days)
             cursor = _cursor(session, "ledger")  # `at`: when the last run was (people new since)
-            tallied = _cursor(session, "tallies")
             last_full = _cursor(session, "full")
+            bots = _cursor(session, "bots")  # the bot_logins the stored tallies leave out
             if full is None:
                 full = last_full.at is None or last_full.at <= now - FULL_EVERY
             roles = cached_roles(session)
@@ -127,11 +131,13 @@ class ProgressionService:
             # grew — makes it full.
             roles_cursor, identities_cursor = _cursor(session, "roles"), _cursor(session, "identities")
             roles_digest, identities_digest = roles.digest(), _identities_digest(session)
+            bots_digest = _digest(sorted(self._bots))
             if (
                 roles_cursor.position != roles_digest
                 or not _only_added(session, identities_cursor)
                 or tallied.at is None
                 or window_start < tallied.at
+                or bots.position != bots_digest  # bot_logins changed: the tallies count other people
             ):
                 full = True
             if full:
@@ -148,6 +154,7 @@ class ProgressionService:
             identities_cursor.position, identities_cursor.at = identities_digest, now
             if full:
                 last_full.at = now
+                bots.position = bots_digest
             return report
 
     def _everyone(
@@ -442,13 +449,26 @@ def _only_added(session: Session, cursor: ProgressionCursor) -> bool:
     return cursor.at is not None and _identities_digest(session, cursor.at) == cursor.position
 
 
-def _cursor(session: Session, name: str) -> ProgressionCursor:
+def _cursor(session: Session, name: str, lock: bool = False) -> ProgressionCursor:
+    if lock:
+        # A write first takes the row's lock on PostgreSQL and the database's on SQLite: a second
+        # run waits here, then reads what the first committed.
+        session.execute(
+            update(ProgressionCursor)
+            .where(ProgressionCursor.name == name)
+            .values(position=ProgressionCursor.position)
+        )
     found = session.get(ProgressionCursor, name)
-    if found is None:
+    if found is None:  # the first run (two at once: one fails on the primary key, the next tick runs)
         found = ProgressionCursor(name=name, position=0, at=None)
         session.add(found)
         session.flush()
     return found
+
+
+def _digest(values: list[str]) -> int:
+    raw = hashlib.blake2b("\n".join(values).encode(), digest_size=4).digest()
+    return int.from_bytes(raw, "big") & 0x7FFFFFFF
 
 
 def _store_levels(

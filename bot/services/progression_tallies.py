@@ -12,7 +12,7 @@ row whose transaction committed after a later one was read is still applied, onc
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select
@@ -26,17 +26,21 @@ _CHUNK = 500  # accounts per IN (…)
 _WRITE_CHUNK = 5_000  # rows per bulk insert
 # One account's tallies as stored: a flat JSON list, 7 numbers a project (fast to decode) —
 # project id, merged all time, merged in window, reviews all time, reviews in window, first merged
-# and latest merged-or-review (epoch seconds, or null).
+# and latest merged-or-review (microseconds since the epoch, or null).
 _WIDTH = 7
 Flat = list[Any]
 
 
+_EPOCH, _MICROSECOND = datetime(1970, 1, 1, tzinfo=UTC), timedelta(microseconds=1)
+
+
 def _epoch(at: datetime | None) -> int | None:
-    return int(at.timestamp()) if at is not None else None  # the ledger's times are whole seconds
+    """Microseconds since the epoch, exactly (a float of seconds would round some away)."""
+    return (at - _EPOCH) // _MICROSECOND if at is not None else None
 
 
-def _at(epoch: float | None) -> datetime | None:
-    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
+def _at(micros: int | None) -> datetime | None:
+    return _EPOCH + timedelta(microseconds=micros) if micros is not None else None
 
 
 def encode(found: dict[int, Tally]) -> Flat:

@@ -4,13 +4,15 @@ levels as a full recompute from the ledger."""
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Engine, delete, event, func, select
 
 from bot.app import Core
 from bot.clock import ManualClock
-from bot.db.engine import session_scope
+from bot.db.engine import make_engine, session_factory, session_scope
 from bot.db.models import Contribution, Project
 from bot.db.progression import LedgerTally
 from bot.services.progression import ProgressionService
@@ -119,4 +121,68 @@ def test_a_row_committed_after_a_later_one_was_read_is_still_applied_once(
     progression.recompute(full=False)
     assert [t.merged_all for t in stored(core)[("github", "api.github.com", "late")].values()] == [1]
     assert levels(core)[gh("late")] == "contributor"
+    full_agrees(core)
+
+
+def test_a_changed_bot_logins_setting_makes_the_next_run_a_full_one(core: Core, clock: ManualClock) -> None:
+    with session_scope(core.sessions) as session:
+        first_half(session)  # ci-runner's 30 merged are a bot's by the setting
+    incremental(core).recompute(full=True)
+    assert gh("ci-runner") not in levels(core)
+    clock.advance(timedelta(minutes=15))
+    unset = replace(core, settings=core.settings.model_copy(update={"bot_logins": ()}))
+    report = incremental(unset).recompute()
+    assert report.full  # the stored tallies left ci-runner out: only a full run counts them
+    assert levels(core)[gh("ci-runner")] == "regular"
+    assert sum(t.merged_all for t in stored(core)[("github", "api.github.com", "ci-runner")].values()) == 30
+    clock.advance(timedelta(minutes=15))
+    assert not incremental(unset).recompute().full  # unchanged since: incremental again
+
+
+def test_a_second_run_waits_for_the_first_and_applies_nothing_twice(core: Core, clock: ManualClock) -> None:
+    """A `job progression` by hand while the worker's run is going: the second run waits for the
+    first one's lock on the tallies cursor, then reads what it committed. The first run is held
+    just after it took the lock (a SQLAlchemy event on its own engine), so the order is certain."""
+    with session_scope(core.sessions) as session:
+        first_half(session)
+    incremental(core).recompute(full=True)
+    clock.advance(timedelta(minutes=15))
+    with session_scope(core.sessions) as session:
+        web = session.scalars(select(Project).where(Project.full_name == "acme/web")).one()
+        merged(session, web, "reggie", 1, count=4)
+    first_engine, second_engine = (make_engine(core.settings.database_url) for _ in range(2))
+    locked, release = threading.Event(), threading.Event()
+
+    def hold(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE PROGRESSION_CURSORS") and not locked.is_set():
+            locked.set()
+            release.wait(timeout=30)
+
+    event.listen(first_engine, "after_cursor_execute", hold)
+    read_by_second: list[str] = []
+    event.listen(
+        second_engine, "before_cursor_execute", lambda c, k, statement, *a: read_by_second.append(statement)
+    )
+
+    def run(engine: Engine) -> None:
+        ProgressionService(session_factory(engine), core.settings, core.now).recompute(full=False)
+
+    first = threading.Thread(target=run, args=(first_engine,))
+    second = threading.Thread(target=run, args=(second_engine,))
+    try:
+        first.start()
+        assert locked.wait(timeout=30)  # the first run holds the lock
+        second.start()
+        second.join(timeout=1.0)
+        assert second.is_alive()  # waiting for the lock, not reading tallies about to change
+        assert not [q for q in read_by_second if "contributions" in q or "progression_tallies" in q]
+        release.set()
+        first.join()
+        second.join()
+    finally:
+        release.set()
+        first_engine.dispose()
+        second_engine.dispose()
+    tally = stored(core)[("github", "api.github.com", "reggie")]
+    assert sum(t.merged_all for t in tally.values()) == 5 + 4
     full_agrees(core)
