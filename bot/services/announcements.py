@@ -24,10 +24,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -48,6 +48,8 @@ SUMMARY_KEY = "announce:summary"
 WAITING = (HELD, PENDING, SENDING)  # outbox statuses of a post not yet in the channel
 _RECIPIENT_WIDTH = 64  # outbox.recipient's column width
 _CHUNK = 1_000  # rows per INSERT: within every database's limit on bound parameters
+# The first run waits for a crawl that read every listed project, at most this long after the first.
+FIRST_RUN_PATIENCE = timedelta(days=1)
 
 # The stable id as SQL, to match `announcements.key` without a column of its own on `projects`.
 _PROJECT_KEY = Project.forge + ":" + Project.host + ":" + Project.forge_id
@@ -97,7 +99,9 @@ class AnnounceReport:
             return f"announce to {self.channel}: first run, {known}, {told}"
         waiting = f", {self.waiting} already waiting for the channel" if self.waiting else ""
         posts = "post" if self.queued == 1 else "posts"
-        moved = f", {self.moved} waiting posts moved here from the channel set before" if self.moved else ""
+        plural = "s" if self.moved != 1 else ""
+        moved = f", {self.moved} waiting post{plural} moved here from the channel set before"
+        moved = moved if self.moved else ""
         return (
             f"announce to {self.channel}: {self.queued} {posts} queued{waiting}, "
             f"{self.left} ready projects left for later runs{moved}"
@@ -123,9 +127,20 @@ class Announcer:
             return self._announce(session, channel, now)
 
     def _first_run(self, session: Session, channel: str, now: datetime) -> AnnounceReport:
-        if session.scalar(select(Project.id).limit(1)) is None:
+        first_seen = session.scalar(select(func.min(Project.first_seen_at)))
+        if first_seen is None:
             return AnnounceReport(
                 channel, note="the catalog is empty; the first run waits for the first crawl"
+            )
+        # A first crawl cut short (a rate limit, say) has not read every project yet: whatever it had
+        # not read would later be announced one by one, a slow flood of long-ready projects. Wait for
+        # a crawl that read them all — but not forever, if one project's details keep failing.
+        unread = session.scalar(
+            select(Project.id).where(Project.listed.is_(True), Project.details_complete.is_(False)).limit(1)
+        )
+        if unread is not None and first_seen > now - FIRST_RUN_PATIENCE:
+            return AnnounceReport(
+                channel, note="the first run waits until a crawl has read every listed project"
             )
         ready = session.execute(self._candidates()).all()
         rows = [_row(r, KNOWN, now) for r in ready]
@@ -240,7 +255,13 @@ def _follow_the_setting(session: Session, channel: str, now: datetime) -> int:
     reached the old channel, and is looked for there first."""
     result = session.execute(
         update(OutboxEntry)
-        .where(OutboxEntry.kind.in_(KINDS), OutboxEntry.status == PENDING, OutboxEntry.recipient != channel)
+        .where(
+            OutboxEntry.kind.in_(KINDS),
+            OutboxEntry.status == PENDING,
+            OutboxEntry.recipient != channel,
+            # Not one a deliverer holds right now: it may be posting to the old channel this moment.
+            or_(OutboxEntry.claimed_by.is_(None), OutboxEntry.claimed_until < now),
+        )
         .values(recipient=channel, due_at=now, last_error=None)
         .execution_options(synchronize_session=False)
     )

@@ -121,11 +121,11 @@ class MaintainerDigests:
         queued = messages = quiet = raced = 0
         for person in due:
             mine = [for_maintainer(digests[row.id], person.person_id) for row in maintained[person.person_id]]
-            news = [digest for digest in mine if digest.has_news]
-            if not news:
+            if not any(digest.has_news for digest in mine):
                 quiet += 1
                 continue
-            written = self._write(session, person, news, [d.full_name for d in mine if not d.has_news], now)
+            news = [digest for digest in mine if digest.shown]
+            written = self._write(session, person, news, [d.full_name for d in mine if not d.shown], now)
             if written:
                 queued, messages = queued + 1, messages + written
             else:

@@ -73,10 +73,14 @@ class ProjectDigest:
 
     @property
     def has_news(self) -> bool:
-        """Anything to act on (time to first response alone is no reason to write)."""
-        return bool(
-            self.waiting or self.new_contributors or self.stale_issues or self.nominations or self.missing
-        )
+        """Anything new to act on: a reason to write. Time to first response alone is not, nor are
+        readiness items still ✗ — the same ones every week would make every digest go out."""
+        return bool(self.waiting or self.new_contributors or self.stale_issues or self.nominations)
+
+    @property
+    def shown(self) -> bool:
+        """In a digest that goes out anyway: with news, or readiness items still to fix."""
+        return self.has_news or bool(self.missing)
 
 
 @dataclass(frozen=True)

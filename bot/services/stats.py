@@ -22,7 +22,7 @@ from bot.services import metrics_snapshot as snapshot
 from bot.services import nominations
 from bot.services.announcements import AnnounceHealth, announce_health
 from bot.services.metrics import ProgramMetrics, program_metrics
-from bot.services.waiting import waiting_changes
+from bot.services.waiting import waiting_summary
 
 LONGEST_WAITS = 5  # projects shown under "waiting longest"
 NOMINATIONS_SHOWN = 10  # oldest pending nominations listed; `waiting_nominations_total` counts them all
@@ -105,11 +105,11 @@ def longest_waits(
     session: Session, now: datetime, limit: int = LONGEST_WAITS, bot_logins: frozenset[str] = frozenset()
 ) -> tuple[LongestWait, ...]:
     """Listed projects by the oldest open outside change request still without a response."""
-    waiting = waiting_changes(session, now, bot_logins)
-    ranked = sorted(waiting.values(), key=lambda changes: (changes[0].created_at, changes[0].project))
+    waiting = waiting_summary(session, bot_logins)
+    ranked = sorted(waiting.values(), key=lambda w: (w.oldest, w.project))
     return tuple(
-        LongestWait(changes[0].project, changes[0].project_url, changes[0].age, len(changes))
-        for changes in ranked[:limit]
+        LongestWait(w.project, w.project_url, max(now - w.oldest, timedelta(0)), w.waiting)
+        for w in ranked[:limit]
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,6 +32,17 @@ class WaitingChange:
     age: timedelta  # now - created_at, never negative
 
 
+def _unanswered(bot_logins: frozenset[str]) -> list[Any]:
+    """Open, unanswered, not by a bot (the maintainers are left out per project, after the read:
+    they are JSON on the project row)."""
+    return [
+        ChangeRequest.state == "open",
+        ChangeRequest.first_response_at.is_(None),
+        ChangeRequest.author_is_bot.is_(False),
+        *([func.lower(ChangeRequest.author).not_in(sorted(bot_logins))] if bot_logins else []),
+    ]
+
+
 def waiting_changes(
     session: Session,
     now: datetime,
@@ -46,13 +58,7 @@ def waiting_changes(
             ChangeRequest.created_at,
         )
         .join(Project, Project.id == ChangeRequest.project_id)
-        .where(
-            Project.listed.is_(True),
-            ChangeRequest.state == "open",
-            ChangeRequest.first_response_at.is_(None),
-            ChangeRequest.author_is_bot.is_(False),
-            *([func.lower(ChangeRequest.author).not_in(sorted(bot_logins))] if bot_logins else []),
-        )
+        .where(Project.listed.is_(True), *_unanswered(bot_logins))
     )  # fmt: skip
     if project_ids is None:
         queries = [query]
@@ -77,4 +83,46 @@ def waiting_changes(
             found.setdefault(project_id, []).append(change)
     for changes in found.values():
         changes.sort(key=lambda change: (change.created_at, change.number))
+    return found
+
+
+@dataclass(frozen=True)
+class WaitingSummary:
+    project_id: int
+    project: str
+    project_url: str
+    oldest: datetime
+    waiting: int
+
+
+def waiting_summary(session: Session, bot_logins: frozenset[str] = frozenset()) -> dict[int, WaitingSummary]:
+    """Per listed project: its oldest waiting outside change request and how many wait, as
+    `waiting_changes` counts them, grouped in the database (`stats` reads every project's)."""
+    author = func.lower(ChangeRequest.author).label("login")
+    grouped = (
+        select(
+            ChangeRequest.project_id, author,
+            func.min(ChangeRequest.created_at).label("oldest"), func.count().label("waiting"),
+        )
+        .where(*_unanswered(bot_logins))
+        .group_by(ChangeRequest.project_id, author)
+        .subquery()
+    )  # fmt: skip
+    rows = session.execute(
+        select(
+            Project.id, Project.full_name, Project.web_url, Project.maintainers,
+            grouped.c.login, grouped.c.oldest, grouped.c.waiting,
+        )
+        .join(grouped, grouped.c.project_id == Project.id)
+        .where(Project.listed.is_(True))
+    )  # fmt: skip
+    found: dict[int, WaitingSummary] = {}
+    for project_id, full_name, web_url, maintainers, login, oldest, count in rows:
+        if login_key(login) in login_keys(maintainers) or login_key(login) in bot_logins:
+            continue
+        before = found.get(project_id)
+        found[project_id] = WaitingSummary(
+            project_id, full_name, web_url,
+            min(oldest, before.oldest) if before else oldest, int(count) + (before.waiting if before else 0),
+        )  # fmt: skip
     return found

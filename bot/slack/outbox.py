@@ -34,7 +34,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.db.operations import DROPPED, PENDING, SENDING, SENT, OutboxEntry
+from bot.db.operations import DROPPED, FAILED, PENDING, SENDING, SENT, OutboxEntry
 from bot.services.outbox import Drop
 from bot.slack import outbox_store as store
 from bot.slack.outbox_calls import Answer, call_slack, new_delivery_client
@@ -67,8 +67,6 @@ log = logging.getLogger("bot.slack.outbox")
 _POST_ARGUMENTS = ("text", "blocks", "attachments", "unfurl_links", "unfurl_media", "thread_ts")
 _HISTORY_PAGES = 3
 USERS_INFO = "users.info"
-# conversations.history's answers for a channel the bot cannot see into: its post cannot be there.
-_UNSEEN = frozenset({"channel_not_found", "not_in_channel"})
 
 
 class Deliverer(Outcomes):
@@ -273,10 +271,24 @@ class Deliverer(Outcomes):
                 return self._failed_call(row, "conversations.open", answer, attempts)
             channel = str((answer.data.get("channel") or {}).get("id") or "")
         cursor: str | None = None
-        for _ in range(_HISTORY_PAGES):
+        rejoined = False
+        for _ in range(_HISTORY_PAGES + 1):
             answer = self._tiered("conversations.history", partial(self._history, channel, oldest, cursor))
-            if answer.kind == "permanent" and is_channel(recipient) and answer.reason in _UNSEEN:
-                return None  # the bot cannot see into the channel, so it cannot have posted there
+            if answer.kind == "permanent" and is_channel(recipient):
+                if answer.reason == "not_in_channel" and not rejoined:
+                    # Removed since it posted, perhaps: the post may be there. Join, then look.
+                    joined = self._channels.join(recipient)
+                    if joined.kind != "ok":
+                        return self._failed_call(row, "conversations.join", joined, attempts)
+                    rejoined = True
+                    continue
+                if answer.reason == "channel_not_found":
+                    return None  # gone, or never visible to the bot: posting again says which
+                if answer.reason == "missing_scope":  # it cannot look, so it must not post blindly
+                    reason = "conversations.history: missing_scope (cannot check the channel)"
+                    self._finish(row, FAILED, last_error=reason)
+                    log.warning("event=delivery_failed key=%s reason=%s", row.key, reason)
+                    return FAILED
             if answer.kind != "ok":
                 return self._failed_call(row, "conversations.history", answer, attempts)
             for message in answer.data.get("messages") or []:

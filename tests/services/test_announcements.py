@@ -109,6 +109,32 @@ def test_the_first_run_waits_for_the_first_crawl(core: Core, clock: ManualClock)
     assert announce(core).first_run  # the catalog has rows now: this is the first run
 
 
+def test_the_first_run_waits_for_a_crawl_that_read_every_project(core: Core, clock: ManualClock) -> None:
+    """A first crawl cut short (rate-limited) leaves projects unread; announced later one by one, the
+    long-ready ones among them would be a slow flood. The first run waits for them (a day at most)."""
+    core = settled(core, clock)
+    with session_scope(core.sessions) as session:
+        aurora = ready(session, "aurora", NOW, first_seen_at=NOW, details_complete=True)
+        unread = ready(session, "unread", NOW, first_seen_at=NOW, details_complete=False)
+    assert "waits until a crawl has read every listed project" in announce(core).summary()
+    with session_scope(core.sessions) as session:
+        session.get(Project, unread.id).details_complete = True  # the next crawl read it: ready
+    report = announce(core)
+    assert (report.first_run, report.known) == (True, 2)
+    assert announced(core) == {key_of(p).removeprefix("announce:"): KNOWN for p in (aurora, unread)}
+
+
+def test_the_first_run_waits_a_day_at_most_for_unread_projects(core: Core, clock: ManualClock) -> None:
+    core = settled(core, clock)
+    with session_scope(core.sessions) as session:
+        ready(session, "aurora", NOW, first_seen_at=NOW, details_complete=True)
+        ready(session, "broken", NOW, first_seen_at=NOW, details_complete=False)  # its reads keep failing
+    assert not announce(core).first_run
+    clock.advance(timedelta(days=1, minutes=1))
+    report = announce(core)
+    assert (report.first_run, report.known) == (True, 2)
+
+
 def test_the_first_run_records_what_is_ready_and_queues_one_summary(core: Core, clock: ManualClock) -> None:
     core = settled(core, clock)
     with session_scope(core.sessions) as session:
@@ -212,12 +238,19 @@ def test_posts_waiting_for_a_wrong_channel_follow_the_setting(core: Core, clock:
     assert announce(wrong).queued == 2
     with session_scope(core.sessions) as session:  # the deliverer: the channel is missing, they wait
         session.execute(update(OutboxEntry).values(due_at=NOW + D, last_error="channel_not_found"))
+    with session_scope(core.sessions) as session:  # …but a deliverer holds one right now
+        held = session.get(OutboxEntry, posts(core)[key_of(projects[1])].id)
+        held.claimed_by, held.claimed_until = "worker-1", NOW + timedelta(minutes=1)
 
     report = announce(settled(core, clock))
 
-    assert report.moved == 2 and "2 waiting posts moved here" in report.summary()
-    assert {(r.recipient, r.due_at, r.last_error) for r in posts(core).values()} == {(CHANNEL, NOW, None)}
-    assert set(posts(core)) == {key_of(p) for p in projects}
+    assert report.moved == 1 and "1 waiting post moved here" in report.summary()
+    first, second = (posts(core)[key_of(p)] for p in projects)
+    assert (first.recipient, first.due_at, first.last_error) == (CHANNEL, NOW, None)
+    assert second.recipient == "#typo"  # the deliverer may be posting it there this moment
+    clock.advance(timedelta(minutes=2))  # its claim lapsed: the next run moves it too
+    assert announce(settled(core, clock)).moved == 1
+    assert posts(core)[key_of(projects[1])].recipient == CHANNEL
 
 
 def test_a_project_is_never_announced_twice(core: Core, clock: ManualClock) -> None:

@@ -213,6 +213,43 @@ def test_a_channel_post_whose_outcome_is_unknown_is_found_there_not_posted_again
     assert rows(core.sessions)[key].status == SENT
 
 
+def test_removed_from_the_channel_since_it_posted_the_bot_rejoins_to_look_not_to_post_again(
+    core: Core, fake: FakeSlack, clock: ManualClock
+) -> None:
+    [key] = enqueue_notices(core.sessions, ["C0ANNOUNCE"], NOW, kind=ANNOUNCEMENT)
+    fake.delay_next("chat.postMessage", 2.5, effective=True)  # posted, but the client gave up
+    the_deliverer = deliverer(core, fake, clock)
+    assert the_deliverer.deliver_due().retried == 1
+    fake.channels.update("C0ANNOUNCE", is_member=False)  # someone removed the bot meanwhile
+    clock.advance(timedelta(seconds=400))
+
+    assert the_deliverer.deliver_due().recovered == 1
+
+    assert fake.outbox_keys() == [key] and posted_to(fake, "C0ANNOUNCE") == [key]  # posted once
+    assert [m for m, _ in fake.calls][-3:] == [
+        "conversations.history", "conversations.join", "conversations.history"
+    ]  # fmt: skip
+    assert rows(core.sessions)[key].status == SENT
+
+
+def test_a_post_it_cannot_look_for_fails_rather_than_being_posted_blindly(
+    core: Core, fake: FakeSlack, clock: ManualClock
+) -> None:
+    [key] = enqueue_notices(core.sessions, ["C0ANNOUNCE"], NOW, kind=ANNOUNCEMENT)
+    fake.delay_next("chat.postMessage", 2.5, effective=True)
+    the_deliverer = deliverer(core, fake, clock)
+    assert the_deliverer.deliver_due().retried == 1
+    fake.revoke_scope("channels:history")
+    clock.advance(timedelta(seconds=400))
+
+    assert the_deliverer.deliver_due().failed == 1
+
+    assert posted_to(fake, "C0ANNOUNCE") == [key]  # the one post that did go out, not a second
+    row = rows(core.sessions)[key]
+    assert row.status == "failed" and "missing_scope" in (row.last_error or "")
+    assert problem(core, "C0ANNOUNCE") is None  # not a channel problem to wait out: an operator's
+
+
 def test_a_dm_to_someone_unknown_still_fails_at_once(core: Core, fake: FakeSlack, clock: ManualClock) -> None:
     [key] = enqueue_notices(core.sessions, ["U0NOBODY"], NOW)
     assert deliverer(core, fake, clock).deliver_due().failed == 1  # only channels wait

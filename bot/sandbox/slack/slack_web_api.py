@@ -165,6 +165,9 @@ class SlackWebApi:
         999) with a cursor; `metadata` only with include_all_metadata, as Slack does."""
         channel = str(params.get("channel") or "")
         if channel[:1] in ("C", "G"):  # the bot reads a channel it is in (slack_channels.py)
+            scope = "channels:history" if channel[:1] == "C" else "groups:history"
+            if scope in self.revoked_scopes:
+                return {"ok": False, "error": "missing_scope", "needed": scope, "provided": "commands"}
             refusal = self.channels.readable(channel)
             if refusal is not None:
                 return {"ok": False, "error": refusal}
