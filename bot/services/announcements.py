@@ -22,6 +22,7 @@ workers running the job at once queue each post once; the Slack layer composes i
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,6 +46,7 @@ from bot.services.results import ProjectCard
 ANNOUNCEMENT, SUMMARY = "announcement", "announcement_summary"  # outbox kinds
 KINDS = (ANNOUNCEMENT, SUMMARY)
 SUMMARY_KEY = "announce:summary"
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")  # a public (C…) or private (G…) channel's ID
 WAITING = (HELD, PENDING, SENDING)  # outbox statuses of a post not yet in the channel
 _RECIPIENT_WIDTH = 64  # outbox.recipient's column width
 _CHUNK = 1_000  # rows per INSERT: within every database's limit on bound parameters
@@ -72,7 +74,7 @@ def channel_of(setting: str | None) -> str | None:
     text = (setting or "").strip()
     if not text:
         return None
-    if text[:1] in ("C", "G") and text.isalnum() and text.isupper():
+    if _CHANNEL_ID.match(text):
         return text
     return "#" + text.lstrip("#")
 

@@ -9,7 +9,6 @@ next event asks again.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -18,11 +17,13 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+from bot.services.announcements import channel_of
 
 
 def is_channel_id(configured: str) -> bool:
-    return bool(_CHANNEL_ID.match(configured.strip()))
+    """An ID, by the rule announcements address the channel by (bot/services/announcements.py)."""
+    found = channel_of(configured)
+    return found is not None and not found.startswith("#")
 
 
 def channel_name(configured: str) -> str:
