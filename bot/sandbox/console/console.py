@@ -10,6 +10,7 @@ the outbox is delivered after each line (`settle`), so a DM a line caused is pri
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -19,11 +20,13 @@ from bot.sandbox.console.console_render import Button, render_message
 from bot.sandbox.console.forge_commands import FORGE_HELP, ForgeConsole, forge_command
 from bot.sandbox.console.time_travel import TIME_HELP, TimeConsole, time_command
 from bot.sandbox.slack.fake_slack import FakeSlack
+from bot.sandbox.slack.slack_channels import ANNOUNCE_CHANNEL_ID
 from bot.sandbox.slack.slack_requests import (
     SignedRequest,
     SlackUser,
     block_action_body,
     sign,
+    signed_event,
     signed_slash_command,
 )
 
@@ -32,7 +35,8 @@ PROMPT = "innersource> "
 HELP = (
     "Type /innersource followed by a subcommand (or just the subcommand, e.g. `find kafka`); "
     "`press N` presses button N of the last answer; `/innersource help` shows the bot's own help; "
-    "`help` shows this; `quit` ends. In the sandbox, " + FORGE_HELP + " " + TIME_HELP
+    "`home` opens your App Home tab; `join` joins #innersource-announce (the welcome DM follows, once "
+    "ever); `help` shows this; `quit` ends. In the sandbox, " + FORGE_HELP + " " + TIME_HELP
 )
 _HTTP_TIMEOUT = 10.0  # generous: a slow acknowledgement is reported, not cut short
 
@@ -65,6 +69,20 @@ class _Session:
         url = self.slack.new_response_url()
         signed = signed_slash_command(FakeSlack.signing_secret, text, url, self.user)
         self._exchange(signed, url, f"{COMMAND} {text}".strip())
+
+    def event(self, event: dict[str, Any], asked: str) -> None:
+        """An Events API delivery from the console's user; what it causes (a Home tab, a DM) is printed."""
+        signed = signed_event(FakeSlack.signing_secret, event, self.user.team_id)
+        if self._send(signed) is None:
+            return
+        self.buttons = []
+        deadline = time.monotonic() + self.timeout
+        while len(self.slack.messages) <= self._messages_seen and time.monotonic() < deadline:
+            if self.settle is not None:
+                self.settle()  # a DM the event queued is delivered here
+            self.slack.wait_until(lambda: len(self.slack.messages) > self._messages_seen, 0.2)
+        if not self.flush():
+            self.say(f"(Nothing came of `{asked}` within {self.timeout:g} s.)")
 
     def press(self, number: int) -> None:
         button = next((b for b in self.buttons if b.number == number), None)
@@ -167,7 +185,8 @@ class _Session:
 
     def _message_label(self, method: str, params: Mapping[str, Any]) -> str:
         if method == "views.publish":
-            return f"[App Home of @{params.get('user_id')}]"
+            found = self.slack.directory.user(str(params.get("user_id"))) or {}
+            return f"App Home of @{found.get('name') or params.get('user_id')}:"
         if method == "chat.postEphemeral":
             return f"[Only visible to @{params.get('user')} in #{params.get('channel', '')}]"
         user = self._recipient(method, params)
@@ -250,7 +269,7 @@ def _handle(session: _Session, line: str, echo: bool) -> bool:
     word = words[0].casefold()
     if word in ("quit", "exit"):
         return False
-    console_words = ("press", "help", "?", "forge", "time")
+    console_words = ("press", "help", "?", "forge", "time", "home", "join")
     is_command = word == COMMAND or not (word.startswith("/") or word in console_words)
     text = " ".join(words[1:]) if word == COMMAND else " ".join(words)
     if echo:
@@ -269,6 +288,14 @@ def _handle(session: _Session, line: str, echo: bool) -> bool:
         wait = session.timeout if routed else session.grace
         session.slack.wait_until(lambda: len(session.slack.messages) > session._messages_seen, wait)
         session.flush()
+    elif word == "home":
+        session.event({"type": "app_home_opened", "user": session.user.user_id, "channel": "D0SANDBOX",
+                       "tab": "home"}, "home")  # fmt: skip
+    elif word == "join":
+        user, team = session.user.user_id, session.user.team_id
+        joined = {"type": "member_joined_channel", "user": user, "channel": ANNOUNCE_CHANNEL_ID,
+                  "channel_type": "C", "team": team}  # fmt: skip
+        session.event(joined, "join")
     elif word == "time":
         for said in time_command(session.time, line):
             session.say(said)

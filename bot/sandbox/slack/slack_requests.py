@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -127,3 +128,21 @@ def signed_block_action(
 ) -> SignedRequest:
     body = block_action_body(action_id, value, response_url, user or SlackUser())
     return sign(signing_secret, body, timestamp)
+
+
+def signed_event(
+    signing_secret: str, event: dict[str, Any], team_id: str, timestamp: int | None = None
+) -> SignedRequest:
+    """An Events API delivery (`event_callback`) as Slack signs and sends it: JSON, not a form."""
+    now = int(time.time()) if timestamp is None else timestamp
+    envelope = {
+        "token": "sandbox-verification-token",
+        "team_id": team_id,
+        "api_app_id": "A0SANDBOX",
+        "event": {**event, "event_ts": f"{now}.000100"},
+        "type": "event_callback",
+        "event_id": f"Ev{secrets.token_hex(5).upper()}",
+        "event_time": now,
+    }
+    signed = sign(signing_secret, json.dumps(envelope).encode(), now)
+    return SignedRequest(signed.body, {**signed.headers, "Content-Type": "application/json"})

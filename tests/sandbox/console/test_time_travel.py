@@ -56,3 +56,16 @@ def test_a_project_made_ready_is_announced_once_and_a_week_later_comes_the_diges
     mine = digest.split("DM to @sandbox.user:\n", 1)[1]
     assert "MAINTAINER DIGEST" in mine and "acme/aurora-design-system" in mine
     assert "Waiting for a first response" in mine
+
+
+@pytest.mark.integration
+def test_home_shows_your_tab_and_join_brings_the_welcome_once(tmp_path: Path) -> None:
+    result = _run(["run"], tmp_path, stdin="home\njoin\njoin\n")
+    assert result.returncode == 0, result.stderr
+    _, home, joined, again = result.stdout.split("\n> ")
+    assert home.startswith("home\nApp Home of @sandbox.user:\n")
+    assert "Maintainer of acme/aurora-design-system" in home
+    assert "Waiting for a first response on your projects" in home and "New InnerSource projects" in home
+    assert joined.startswith("join\nDM to @sandbox.user:\n") and ":wave: Welcome to" in joined
+    assert "[Subscribe] (1)" in joined  # the channel's most common topics, one button each
+    assert "DM to @" not in again  # once per person, ever
