@@ -153,5 +153,6 @@ def announce_line(health: AnnounceHealth) -> str:
         problem = CHANNEL_PROBLEMS.get(health.problem, escape(health.problem))
         since = f" since {health.since:%Y-%m-%d %H:%M} UTC" if health.since is not None else ""
         return f"*Announce channel* {channel}: {problem}{since}; {waiting}"
-    line = f"*Announce channel* {channel}: {health.announced} projects announced"
+    announced = f"{health.announced} project{'' if health.announced == 1 else 's'} announced"
+    line = f"*Announce channel* {channel}: {announced}"
     return line + (f", {waiting}" if health.waiting else "")
