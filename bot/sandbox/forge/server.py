@@ -1,4 +1,5 @@
-"""The fake forge's loopback HTTP server: GitHub's API under /api/v3, GitLab's under /api/v4.
+"""The fake forge's loopback HTTP server: GitHub's API under /api/v3 (GraphQL at /api/graphql), GitLab's
+under /api/v4.
 
 Real clients (PyGithub with base_url=.../api/v3, python-gitlab with url=...) talk to it over HTTP,
 so pagination, headers, conditional requests and retries run exactly as against the real forges.
@@ -141,12 +142,16 @@ class FakeForge:
     """
 
     def __init__(self, world: World) -> None:
-        from bot.sandbox.forge import github_api, gitlab_api  # the two API shapes served
+        from bot.sandbox.forge import github_api, github_graphql, gitlab_api  # the API shapes served
 
         self.world = world
         self._server = _Server(
             world,
-            {"/api/v3": ("github", github_api.handle), "/api/v4": ("gitlab", gitlab_api.handle)},
+            {
+                "/api/v3": ("github", github_api.handle),
+                "/api/v4": ("gitlab", gitlab_api.handle),
+                "/api": ("github", github_graphql.handle),  # /api/graphql, as on Enterprise Server
+            },
         )
         self._thread = threading.Thread(
             # A short poll interval: stop() waits for it, once per test.

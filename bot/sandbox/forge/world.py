@@ -152,6 +152,7 @@ class World:
     def __init__(self, now: datetime | None = None) -> None:
         self.lock = threading.RLock()
         self.now = now or datetime.now(UTC)
+        self.graphql_points_used = 0  # GraphQL rate-limit points charged (github_graphql.py)
         self.github_orgs: list[str] = []
         self.gitlab_groups: list[str] = []  # full paths; subgroups listed too ("a", "a/b")
         self.users: dict[str, FakeUser] = {}
