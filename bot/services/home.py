@@ -26,8 +26,7 @@ from bot.db.people import DEFAULT_CADENCE, Identity, Person, ProjectMute, Subscr
 from bot.forges.base import login_keys
 from bot.services.discovery import Discovery
 from bot.services.identity import SlackProfile
-from bot.services.issue_list import IssueFinder
-from bot.services.issue_list import _views as issue_views
+from bot.services.issue_list import IssueFinder, issue_views
 from bot.services.progression import ProgressionService
 from bot.services.progression_views import MeView
 from bot.services.results import ProjectSummary

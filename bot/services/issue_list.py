@@ -138,7 +138,7 @@ def find_issues(
             source = SUBSCRIPTIONS
         ranked = _ranked(session, now, projects, eligible, everything=len(eligible) == len(projects.projects))
         offset = max(0, min(offset, len(ranked)))
-        page = _views(session, ranked[offset : offset + PAGE])
+        page = issue_views(session, ranked[offset : offset + PAGE])
     return IssueList(query.text, source, page, offset, len(ranked), problems)
 
 
@@ -188,7 +188,7 @@ def _offerable(
         yield from session.execute(base.where(GoodFirstIssue.project_id.in_(chunk)))
 
 
-def _views(session: Session, issue_ids: list[int]) -> tuple[IssueView, ...]:
+def issue_views(session: Session, issue_ids: list[int]) -> tuple[IssueView, ...]:
     if not issue_ids:
         return ()
     rows = session.execute(

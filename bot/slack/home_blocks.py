@@ -27,7 +27,7 @@ from bot.slack import texts
 from bot.slack.block_kit import Block, button, context, divider, header, section
 from bot.slack.limits import MAX_BLOCKS_VIEW, fit_blocks
 from bot.slack.mrkdwn import code, code_body, escape, link, listing, one_line, truncate_plain
-from bot.slack.progression_blocks import _next_level as next_level_line
+from bot.slack.progression_blocks import next_level_line
 
 ACTION_CADENCE = "home_cadence"  # a static select; the selected option's value is the cadence
 ACTION_UNSUBSCRIBE = "home_unsubscribe"  # value: "topic:kafka", "lang:go" or "project:<id>"

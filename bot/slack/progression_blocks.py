@@ -70,7 +70,7 @@ def me_message(view: MeView) -> Message:
         lines.append(texts.me_maintainer_of(listing(view.maintains, _NAMES)))
     if view.trusted_on:
         lines.append(texts.me_trusted_on(listing(view.trusted_on, _NAMES)))
-    next_line = _next_level(view)
+    next_line = next_level_line(view)
     blocks.append(section("\n".join([*lines, next_line])))
     if view.accounts:
         blocks.append(section(_projects(view.projects, view.window_days)))
@@ -82,7 +82,7 @@ def me_message(view: MeView) -> Message:
     return message(f"{texts.me_level(level)}. {_strip_stars(next_line)}", blocks)
 
 
-def _next_level(view: MeView) -> str:
+def next_level_line(view: MeView) -> str:
     if view.next_level is None:
         return texts.ME_TOP_LEVEL
     name = texts.level_shown(view.next_level)
