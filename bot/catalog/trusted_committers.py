@@ -19,6 +19,8 @@ _LOGIN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?")
 _MENTION = re.compile(r"(?<![\w.+-])@(" + _LOGIN.pattern + r")(?![\w/-])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
 _LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
+# Words people put where the names will go: never taken for a login, from either source.
+_PLACEHOLDERS = frozenset({"tbd", "tba", "tbc", "todo", "none", "nobody", "na"})
 # A list item that is one login, perhaps followed by a separator and a description.
 _LOGIN_ITEM = re.compile(r"^[`*_]*(" + _LOGIN.pattern + r")[`*_]*(?:\s*(?:[-\u2013\u2014:,(|]|$).*)?$")
 
@@ -29,7 +31,7 @@ def _login(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     text = value.strip().removeprefix("@")
-    return text if _LOGIN.fullmatch(text) else None
+    return text if _LOGIN.fullmatch(text) and text.casefold() not in _PLACEHOLDERS else None
 
 
 def innersource_trusted_committers(innersource: dict[str, Any] | None) -> list[str]:
@@ -58,7 +60,7 @@ def readme_trusted_committers(section: str | None) -> list[str]:
             target = link[2].rstrip("/").rpartition("/")[2]
             login = _login(target) if "://" in link[2] else _login(link[1])
             found += [login] if login else []
-        elif plain := _LOGIN_ITEM.match(text):
+        elif (plain := _LOGIN_ITEM.match(text)) and plain[1].casefold() not in _PLACEHOLDERS:
             found.append(plain[1])
     return found
 

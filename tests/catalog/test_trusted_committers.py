@@ -53,3 +53,9 @@ def test_both_sources_together_each_login_once() -> None:
 
     assert listed_trusted_committers(innersource, "- @alice\n- carol") == ["Alice", "bob", "carol"]
     assert listed_trusted_committers(None, None) == []
+
+
+def test_placeholders_written_where_the_names_will_go_are_nobody() -> None:
+    section = "- TBD\n- *None* yet\n- todo: ask the team\n- @alice\n- nobody\n"
+    assert readme_trusted_committers(section) == ["alice"]
+    assert innersource_trusted_committers({"trustedCommitters": ["TBD", "bob", {"login": "none"}]}) == ["bob"]
