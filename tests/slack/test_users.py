@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -21,13 +19,8 @@ class Clock:
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
 def client(slack: FakeSlack) -> WebClient:
+    """Without slack_sdk's retry handlers: these tests see every answer the fake gives."""
     return WebClient(token=slack.bot_token, base_url=slack.api_url, retry_handlers=[])
 
 
