@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.catalog.crawl import Crawler, CrawlSettings, Progress, Source, no_progress
 from bot.catalog.http_cache import DbConditionalCache
 from bot.catalog.search_catalog import CatalogSearch
+from bot.catalog.search_snapshot import snapshot_path
 from bot.clock import system_clock
 from bot.config import Settings
 from bot.db.engine import make_engine, session_factory, upgrade
@@ -21,6 +24,8 @@ from bot.forges.base import login_keys
 from bot.services.discovery import Discovery
 
 if TYPE_CHECKING:  # Slack and the HTTP server are loaded only by the commands that use them
+    from wsgiref.types import WSGIApplication
+
     from bot.services.claims import Claims
     from bot.services.forge_events import ForgeEvents
     from bot.services.identity_matching import EmailMatcher
@@ -30,6 +35,7 @@ if TYPE_CHECKING:  # Slack and the HTTP server are loaded only by the commands t
     from bot.slack.bolt_app import App
     from bot.slack.outbox import Composer, Deliverer
     from bot.web import HttpServer
+    from bot.web.server import Health
 
 
 utc_now = system_clock  # kept for the callers that import it from here
@@ -107,7 +113,10 @@ def build_crawler(core: Core, progress: Progress | None = None) -> Crawler:
 
 def build_discovery(core: Core) -> Discovery:
     """Discovery over this process's search index, loaded now so the first request is not slow."""
-    search = CatalogSearch(core.sessions, refresh_seconds=core.settings.search_refresh_seconds)
+    settings = core.settings
+    directory = settings.search_snapshot_dir or Path(tempfile.gettempdir())
+    snapshot = snapshot_path(directory, settings.database_url)
+    search = CatalogSearch(core.sessions, refresh_seconds=settings.search_refresh_seconds, snapshot=snapshot)
     search.refresh()
     metrics = (core.now, core.settings.metrics_window_days, login_keys(core.settings.bot_logins))
     return Discovery(core.sessions, search, metrics=metrics)
@@ -307,8 +316,21 @@ def build_http_server(
 ) -> HttpServer:
     """`POST /slack/events`, `GET /healthz` (database reachable), `GET /metrics` on a waitress server,
     and `POST /webhooks/github|gitlab` for each forge whose webhook secret is set."""
+    from bot.web import HttpServer
+
+    app = build_web_application(core, slack_app, on_issue_changed)
+    return HttpServer(app, host=host, port=port, threads=threads)
+
+
+def build_web_application(
+    core: Core,
+    slack_app: App,
+    on_issue_changed: Callable[[int], int | None] | None = None,
+    health: Health | None = None,
+) -> WSGIApplication:
+    """The WSGI app `build_http_server` serves; `health` (start-up's readiness) answers /healthz if given."""
     from bot.slack.wsgi import SLACK_EVENTS_PATH, slack_wsgi_app
-    from bot.web import HttpServer, Metrics, build_web_app
+    from bot.web import Metrics, build_web_app
     from bot.web.webhooks import webhook_routes
 
     def database_ready() -> bool:
@@ -327,6 +349,4 @@ def build_http_server(
 
     metrics = Metrics()
     metrics.registry.register(OutboxCollector(core.sessions))  # outbox rows by status, read at scrape time
-    return HttpServer(
-        build_web_app(routes, metrics, ready=database_ready), host=host, port=port, threads=threads
-    )
+    return build_web_app(routes, metrics, ready=database_ready, health=health)

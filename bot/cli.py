@@ -10,7 +10,6 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from contextlib import nullcontext
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -38,7 +37,8 @@ from bot.db.engine import session_scope, upgrade
 from bot.db.operations import RUN_OK
 from bot.forges.base import login_keys
 from bot.scheduling.runs import JobRunner
-from bot.worker import Worker, default_worker_id, running_worker
+from bot.startup_checks import StartupError, check_forges, open_core
+from bot.worker import default_worker_id, running_worker, serve_worker
 from jobs import AFTER, JOBS
 
 if TYPE_CHECKING:
@@ -112,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     }[args.command]
     try:
         return handler(args, settings, console)
+    except StartupError as exc:  # Slack, a forge or the database: one line naming what to check
+        errors.print(f"innersource-bot {args.command}: {exc.problem.detail}", markup=False, soft_wrap=True)
+        return exc.problem.exit_code
     except KeyboardInterrupt:
         errors.print("interrupted")
         return 130
@@ -135,23 +138,24 @@ def _crawl(args: argparse.Namespace, settings: Settings, console: Console) -> in
     if problem:
         Console(stderr=True).print(f"innersource-bot crawl: {problem}", markup=False)
         return EXIT_USAGE
-    summary = _crawl_with_progress(build_core(settings), console, args.full)
+    core = open_core(settings)
+    check_forges(settings)  # an unreachable forge or refused token: one line, not a page of retries
+    summary = _crawl_with_progress(core, console, args.full)
     return 0 if summary.status == "ok" else 1
 
 
 def _worker(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    worker = Worker(build_core(settings), JOBS, after=AFTER)
     stopping = threading.Event()
     # SIGTERM (a deploy, a scale-down) and Ctrl-C: finish the message and job in flight, release the
-    # lease, exit 0.
+    # lease, exit 0. While the database or Slack is still awaited, stop waiting and exit 0.
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    worker.start()
-    console.print(f"Worker {worker.id} running; Ctrl-C or SIGTERM stops.", markup=False)
-    console.file.flush()
-    stopping.wait()
-    worker.stop()
-    return 0
+
+    def say(line: str) -> None:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+        console.file.flush()
+
+    return serve_worker(settings, JOBS, AFTER, stopping, say)
 
 
 def _job(args: argparse.Namespace, settings: Settings, console: Console) -> int:
@@ -161,7 +165,7 @@ def _job(args: argparse.Namespace, settings: Settings, console: Console) -> int:
         message = f"innersource-bot job: unknown job {name!r}; known jobs: {known}"
         Console(stderr=True).print(message, markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
-    outcome = JobRunner(build_core(settings), JOBS, default_worker_id()).run(name)
+    outcome = JobRunner(open_core(settings), JOBS, default_worker_id()).run(name)
     assert outcome is not None  # only a scheduled tick can have been run already
     console.print(f"{name}: {outcome.summary}", markup=False, highlight=False)
     return 0 if outcome.status == RUN_OK else 1
@@ -197,21 +201,21 @@ def _serve_http(settings: Settings, console: Console, host: str, port: int, with
             markup=False,
         )
         return EXIT_USAGE
-    core = build_core(settings)
-    server = build_http_server(
-        core, build_slack_app(core, build_discovery(core)), host, port, settings.http_threads
-    )
-    # SIGTERM (a deploy, a scale-down): stop accepting, let answers in flight finish, exit 0.
-    signal.signal(signal.SIGTERM, lambda *_: server.stop())
-    console.print(
-        f"Serving Slack on http://{host}:{server.port}/slack/events (healthz, metrics)", markup=False
-    )
-    with running_worker(core, JOBS, AFTER) if with_worker else nullcontext():
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            server.stop()
-    return 0
+    from bot.serving import serve_slack
+
+    stopping = threading.Event()
+    # SIGTERM (a deploy, a scale-down) and Ctrl-C: stop accepting, let answers in flight finish, exit 0.
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+
+    def serving(port: int) -> None:
+        console.print(f"Serving Slack on http://{host}:{port}/slack/events (healthz, metrics)", markup=False)
+        console.file.flush()
+
+    # `run` (with_worker) checks Slack and the database once and exits naming what failed; `serve`
+    # keeps waiting for them, /healthz saying what for, so an orchestrator does not crash-loop it.
+    with_jobs = partial(running_worker, jobs=JOBS, after=AFTER) if with_worker else None
+    return serve_slack(settings, host, port, stopping, serving, wait=not with_worker, with_jobs=with_jobs)
 
 
 def _freeze_startup_objects() -> None:
@@ -225,18 +229,24 @@ def _run_socket_mode(settings: Settings, console: Console) -> int:
     if settings.slack_bot_token is None or settings.slack_app_token is None:
         Console(stderr=True).print("innersource-bot: Socket Mode needs SLACK_BOT_TOKEN as well", markup=False)
         return EXIT_USAGE
-    from bot.slack.bolt_app import socket_mode_handler
+    from bot.slack.auth_check import check_slack_token, slack_problem
+    from bot.slack.bolt_app import connect_socket_mode, socket_mode_handler
 
-    core = build_core(settings)
+    core = open_core(settings)
+    bot_token, app_token = settings.slack_bot_token, settings.slack_app_token
+    check_slack_token(bot_token.get_secret_value(), settings.slack_api_url, settings.startup_timeout_seconds)
     app = build_slack_app(core, build_discovery(core))
-    handler = socket_mode_handler(app, settings.slack_app_token.get_secret_value())
+    handler = socket_mode_handler(app, app_token.get_secret_value())
     _freeze_startup_objects()
     stopping = threading.Event()
     # SIGTERM (a deploy) and Ctrl-C: close the socket properly instead of dying mid-answer.
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     with running_worker(core, JOBS, AFTER):  # the one-process `run` also schedules, routes and delivers
-        handler.connect()  # type: ignore[no-untyped-call]
+        try:
+            connect_socket_mode(handler)
+        except Exception as exc:  # apps.connections.open refused the app token, or Slack is unreachable
+            raise StartupError(slack_problem(exc, "SLACK_APP_TOKEN", settings.slack_api_url)) from None
         console.print("Connected to Slack in Socket Mode; Ctrl-C or SIGTERM stops.", markup=False)
         stopping.wait()
         handler.close()  # type: ignore[no-untyped-call]
@@ -351,7 +361,7 @@ def _ran_all(runner: JobRunner, names: tuple[str, ...]) -> list[str]:
 
 
 def _export(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    core = build_core(settings)
+    core = open_core(settings)
     bots = login_keys(settings.bot_logins)
     with session_scope(core.sessions) as session:
         if args.format == "csv":
@@ -368,7 +378,7 @@ def _export(args: argparse.Namespace, settings: Settings, console: Console) -> i
 
 
 def _db(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    core = build_core(settings)  # applies migrations on start already; say so explicitly
+    core = open_core(settings)  # applies migrations on start already; say so explicitly
     upgrade(core.engine)
     console.print("database is at the latest migration", markup=False)
     return 0

@@ -105,6 +105,9 @@ class Settings(BaseModel):
     http_port: int = Field(default=3000, ge=0, le=65535)  # `run` in HTTP mode, and `serve` by default
     http_threads: int = Field(default=8, ge=1, le=256)  # waitress worker threads per process
     search_refresh_seconds: float = Field(default=10.0, ge=0.5, le=3600)  # catalog changes reach search
+    # Where `serve` keeps its search index between starts (bot/catalog/search_snapshot.py), one file per
+    # database; a cache, checked against the catalog on load. None: the system's temporary directory.
+    search_snapshot_dir: Path | None = None
     levels: LevelSettings = LevelSettings()
     bot_logins: tuple[str, ...] = ()  # forge accounts that are bots without saying so (never counted)
     renominate_days: int = Field(
@@ -120,6 +123,11 @@ class Settings(BaseModel):
     announce_private: bool = False  # announce private projects listed through include_private_topic
     stale_gfi_days: int = Field(default=60, ge=1, le=3650)  # a good-first-issue idle this long is stale
     digests_schedule: str = "0 * * * *"  # cron: maintainer digests (each person's digest_hour, local)
+    # Start-up (bot/startup_checks.py): how long one check of Slack, a forge or the database may take,
+    # and the cap of the backoff between checks while `serve`/`worker` wait for one to come back.
+    startup_timeout_seconds: float = Field(default=10.0, ge=0.2, le=120)
+    startup_backoff_max_seconds: float = Field(default=60.0, ge=0.5, le=600)
+    worker_health_port: int | None = Field(default=None, ge=0, le=65535)  # `worker`'s GET /healthz; off
 
     @field_validator("database_url")
     @classmethod

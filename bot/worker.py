@@ -16,16 +16,25 @@ import os
 import secrets
 import socket
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app import Core, build_deliverer
+from bot.config import Settings
 from bot.scheduling.lease import SCHEDULER_LEASE, NamedLease
 from bot.scheduling.runs import JobFunction, JobRunner
 from bot.scheduling.scheduler import start_scheduler
+from bot.startup_checks import (
+    Backoff,
+    Readiness,
+    database_check,
+    database_problem,
+    open_core,
+    retry_until_ready,
+)
 
 log = logging.getLogger("bot.worker")
 
@@ -92,8 +101,9 @@ class Worker:
         """Take or renew the lease, and start or stop the scheduler to match. True: scheduling."""
         try:
             held = self.lease.acquire()
-        except Exception:  # the database is unreachable: act as if the lease were lost, retry later
-            log.exception("event=lease_error worker=%s", self.id)
+        except Exception as exc:  # the database is unreachable: act as if the lease were lost, retry later
+            problem = database_problem(exc, self.core.settings.database_url)
+            log.warning("event=lease_error worker=%s detail=%s", self.id, problem.detail)  # no traceback
             held = False
         if held and self._scheduler is None:
             self._scheduler = start_scheduler(self.core.settings, self.runner)
@@ -137,3 +147,54 @@ def running_worker(
         yield worker
     finally:
         worker.stop()
+
+
+def serve_worker(
+    settings: Settings,
+    jobs: Mapping[str, JobFunction],
+    after: Mapping[str, tuple[str, ...]],
+    stopping: threading.Event,
+    say: Callable[[str], None],
+) -> int:
+    """The `worker` command: wait for the database (and Slack, when a bot token is set) with backoff,
+    then work until `stopping` is set. With `worker_health_port`, GET /healthz answers 503 saying what
+    it waits for, then 200 while the database answers."""
+    from bot.slack.auth_check import check_slack_token
+    from bot.slack.outbox_metrics import OutboxCollector
+    from bot.web.server import HttpServer, Metrics, build_web_app, waiting_app
+
+    readiness = Readiness()
+    health: HttpServer | None = None
+    if settings.worker_health_port is not None:  # Kubernetes' probes; several workers on one host: 0
+        app = waiting_app(readiness.health)
+        health = HttpServer(app, host="0.0.0.0", port=settings.worker_health_port, threads=2)  # noqa: S104
+        health.start_in_thread()
+        say(f"Worker health on port {health.port}: GET /healthz")
+    try:
+        backoff = Backoff(settings.startup_backoff_max_seconds)
+        core = retry_until_ready(lambda: open_core(settings), readiness, stopping, backoff)
+        if core is None:
+            return 0
+        token = settings.slack_bot_token
+        if token is not None:  # delivery needs it; without one the worker only crawls and schedules
+            timeout = settings.startup_timeout_seconds
+
+            def slack() -> str:
+                return check_slack_token(token.get_secret_value(), settings.slack_api_url, timeout)
+
+            if retry_until_ready(slack, readiness, stopping, backoff) is None:
+                return 0
+        readiness.ready(database_check(core))
+        if health is not None:
+            metrics = Metrics()
+            metrics.registry.register(OutboxCollector(core.sessions))
+            health.replace_app(build_web_app({}, metrics, health=readiness.health))
+        worker = Worker(core, jobs, after=after)
+        worker.start()
+        say(f"Worker {worker.id} running; Ctrl-C or SIGTERM stops.")
+        stopping.wait()
+        worker.stop()
+        return 0
+    finally:
+        if health is not None:
+            health.stop()

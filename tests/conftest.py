@@ -4,6 +4,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,21 @@ from bot.sandbox.slack.fake_slack import FakeSlack
 
 # A fixed clock: scores and windows are deterministic in tests.
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _temporary_files_stay_in_pytests_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """What the bot keeps in the system's temp directory (search index snapshots, one per database:
+    bot/catalog/search_snapshot.py) goes to pytest's own, which it cleans up; subprocesses too."""
+    directory = tmp_path_factory.mktemp("tmp")
+    before = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir, os.environ["TMPDIR"] = str(directory), str(directory)
+    yield
+    tempfile.tempdir = before[0]
+    if before[1] is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = before[1]
 
 
 @pytest.fixture

@@ -1,10 +1,10 @@
 """Keeps a replica's search index in step with the catalog table, cheaply and off the request path.
 
-Each `serve` replica holds its own index. Every `refresh_seconds` a request triggers a background
-check that reads only `(id, search_digest)` of listed projects and reloads the rows whose digest
-changed, so a crawl on another machine shows up within seconds without any replica re-reading the
-whole catalog. Rows written without a digest (bulk loads, rows from before migration 0002) get
-one computed and stored on first load.
+Each `serve` replica holds its own index, with the rows and open-issue counts its results show.
+Every `refresh_seconds` a request triggers a background check that reads only `(id, search_digest)`
+of listed projects and reloads the rows whose digest changed, so a crawl on another machine shows
+up within seconds without any replica re-reading the whole catalog. Rows written without a digest
+(bulk loads, rows from before migration 0002) get one computed and stored on first load.
 """
 
 from __future__ import annotations
@@ -13,17 +13,19 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.catalog import search_snapshot
 from bot.catalog.search_index import SearchDocument, SearchIndex
+from bot.catalog.search_rows import README_OPENING, OpenIssueCounts, ProjectRows, Row
 from bot.db.models import SEARCHED_COLUMNS, Project, search_digest
 
 log = logging.getLogger(__name__)
 
-README_OPENING = 600  # characters of the README that count for search: its opening says what it is
 REBUILD_SHARE = 0.10  # dead slots plus changes beyond this share of the catalog: rebuild, don't patch
 _CHUNK = 2_000
 SEARCH_COLUMNS = [Project.id, Project.search_digest] + [getattr(Project, c) for c in SEARCHED_COLUMNS]
@@ -62,34 +64,52 @@ def _text(value: object) -> str:
 
 
 class CatalogSearch:
-    """The index plus the rule for keeping it fresh; thread-safe, one per process."""
+    """The index, the rows its results show and the rule for keeping them fresh; thread-safe, one per
+    process. With `snapshot` (a file path), a start loads the index from there and patches what changed
+    since, and every rebuild writes it anew (bot/catalog/search_snapshot.py)."""
 
     def __init__(
         self,
         sessions: sessionmaker[Session],
         refresh_seconds: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        snapshot: Path | None = None,
     ) -> None:
         self._sessions = sessions
         self._refresh_seconds = refresh_seconds
         self._clock = clock
-        self._index: SearchIndex | None = None
+        self._snapshot = snapshot
+        # Swapped as one tuple: a request never sees a rebuilt index with the previous rows.
+        self._current: tuple[SearchIndex, ProjectRows] | None = None
+        self._issues = OpenIssueCounts()
         self._digests: dict[int, int] = {}
         self._fingerprint: tuple[int, int] | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()  # one load/refresh at a time
         self._refreshing = False
+        self.loaded_from_snapshot = False
 
     @property
     def index(self) -> SearchIndex:
         """The current index; loaded on first use, then refreshed in the background when stale."""
-        if self._index is None:
+        return self._fresh()[0]
+
+    def rows(self, project_ids: Iterable[int]) -> dict[int, Row]:
+        """The SEARCH_COLUMNS rows (README cut to its opening) of these listed projects, from memory."""
+        return self._fresh()[1].get(project_ids)
+
+    def open_issues(self, project_id: int) -> int:
+        """Open, unassigned good-first-issues of a project, as of the last refresh."""
+        return self._issues.get(project_id)
+
+    def _fresh(self) -> tuple[SearchIndex, ProjectRows]:
+        if self._current is None:
             self.refresh()
         elif self._clock() - self._checked_at >= self._refresh_seconds and not self._refreshing:
             self._refreshing = True
             threading.Thread(target=self._refresh_in_background, name="search-refresh", daemon=True).start()
-        assert self._index is not None
-        return self._index
+        assert self._current is not None
+        return self._current
 
     def _refresh_in_background(self) -> None:
         try:
@@ -103,27 +123,39 @@ class CatalogSearch:
         """Bring the index up to date now (used at start-up and by tests that just crawled)."""
         with self._lock:
             started = time.perf_counter()
+            starting = self._current is None
+            if starting and self._snapshot is not None:
+                self._load_snapshot()
+            with self._sessions() as session:
+                self._issues.refresh(session)
             fingerprint = self._current_fingerprint()
-            if fingerprint == self._fingerprint and self._index is not None:
-                self._checked_at = self._clock()  # nothing changed: one aggregate query, no rows read
+            if fingerprint == self._fingerprint and self._current is not None:
+                self._checked_at = self._clock()  # nothing changed: two aggregate queries, no rows read
                 return
             current = self._current_digests()
             changed = [i for i, d in current.items() if self._digests.get(i) != d]
             gone = [i for i in self._digests if i not in current]
-            index = self._index
             # Many changes (a crawl re-scored everything) or many dead slots: build a new index off to
             # the side, where no search waits for it, and swap it in; otherwise patch the live one.
-            rebuild = index is None or index.dead_share + len(changed) / max(len(current), 1) > REBUILD_SHARE
+            rebuild = (
+                self._current is None
+                or self._current[0].dead_share + len(changed) / max(len(current), 1) > REBUILD_SHARE
+            )
             if rebuild:
-                fresh = SearchIndex()
-                for documents in self._documents(list(current)):
-                    fresh.upsert(documents)
+                fresh, rows = SearchIndex(), ProjectRows()
+                for batch in self._rows_of(list(current)):
+                    rows.put(batch)
+                    fresh.upsert(document_from_row(row) for row in batch)
                 fresh.warm()
-                self._index = fresh
-            elif index is not None:
-                for documents in self._documents(changed):
-                    index.upsert(documents)
+                self._current = (fresh, rows)
+            elif self._current is not None:
+                index, rows = self._current
+                # Rows first, index second: a search never ranks a project whose row is not there yet.
+                for batch in self._rows_of(changed):
+                    rows.put(batch)
+                    index.upsert(document_from_row(row) for row in batch)
                 index.remove(gone)
+                rows.remove(gone)
                 index.warm()
             self._digests = current
             self._fingerprint = fingerprint
@@ -137,6 +169,43 @@ class CatalogSearch:
                     len(current),
                     (time.perf_counter() - started) * 1000,
                 )
+            if self._snapshot is not None and (rebuild or (starting and (changed or gone))):
+                threading.Thread(target=self._save_snapshot, name="search-snapshot", daemon=True).start()
+
+    def _load_snapshot(self) -> None:
+        assert self._snapshot is not None
+        started = time.perf_counter()
+        snapshot = search_snapshot.load(self._snapshot)
+        if snapshot is None:
+            return
+        self._current = (snapshot.index, snapshot.rows)
+        self._digests = snapshot.digests
+        self.loaded_from_snapshot = True
+        log.info(
+            "event=search_snapshot_loaded projects=%d duration_ms=%.0f",
+            len(snapshot.index),
+            (time.perf_counter() - started) * 1000,
+        )
+
+    def _save_snapshot(self) -> None:
+        """Off the request path; under the refresh lock, so index, rows and digests agree."""
+        assert self._snapshot is not None
+        with self._lock:
+            if self._current is None:
+                return
+            started = time.perf_counter()
+            index, rows = self._current
+            try:
+                snapshot = search_snapshot.Snapshot(index, rows, dict(self._digests))
+                search_snapshot.save(self._snapshot, snapshot)
+            except OSError as exc:  # a cache: a read-only or full disk costs start-up time, nothing else
+                log.warning("event=search_snapshot_failed error=%s", type(exc).__name__)
+                return
+            log.info(
+                "event=search_snapshot_saved projects=%d duration_ms=%.0f",
+                len(index),
+                (time.perf_counter() - started) * 1000,
+            )
 
     def _current_fingerprint(self) -> tuple[int, int]:
         """(listed rows, sum of their digests): changes when any listed row's digest changes, and is
@@ -170,13 +239,13 @@ class CatalogSearch:
             session.commit()
         return filled
 
-    def _documents(self, ids: Sequence[int]) -> Iterator[list[SearchDocument]]:
+    def _rows_of(self, ids: Sequence[int]) -> Iterator[list[Mapping[Any, Any]]]:
         with self._sessions() as session:
             for chunk in _chunks(ids):
                 rows = session.execute(
                     select(*SEARCH_COLUMNS).where(Project.id.in_(chunk), Project.listed)
                 ).all()
-                yield [document_from_row(row._mapping) for row in rows]
+                yield [row._mapping for row in rows]
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:

@@ -13,7 +13,7 @@ import math
 import threading
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,7 +147,7 @@ class SearchIndex:
         self._alive = np.zeros(1024, dtype=np.bool_)
         self._quality = np.zeros(1024, dtype=np.float32)
         self._forge = np.zeros(1024, dtype=np.int8)
-        self._slot_words: list[tuple[frozenset[str], frozenset[str]]] = []  # to forget a dead slot's words
+        self._slot_words: list[tuple[Collection[str], Collection[str]]] = []  # to forget a dead slot's words
         self._postings: dict[str, tuple[Slots, npt.NDArray[np.float32]]] = {}
         self._pending: dict[str, tuple[array[int], array[float]]] = {}
         self._slot_of: dict[int, int] = {}
@@ -217,6 +217,41 @@ class SearchIndex:
         if slot is not None:
             self._alive[slot] = False
             self.names.forget(*self._slot_words[slot])
+
+    def state(self) -> dict[str, Any]:
+        """Everything the index holds as arrays and plain containers (bot/catalog/search_snapshot.py)."""
+        with self._lock:
+            size = self._size
+            return {
+                "project_ids": self._project_ids[:size].copy(),
+                "alive": self._alive[:size].copy(),
+                "quality": self._quality[:size].copy(),
+                "forge": self._forge[:size].copy(),
+                "slot_words": [(sorted(words), sorted(topics)) for words, topics in self._slot_words],
+                "postings": dict(self._postings),
+                "names": self.names.state(),
+            }
+
+    @classmethod
+    def restore(cls, state: dict[str, Any]) -> SearchIndex:
+        """The index `state()` described, warmed and ready to search."""
+        index = cls()
+        size = len(state["project_ids"])
+        capacity = max(1024, size)
+        for name, dtype in (("_project_ids", np.int64), ("_alive", np.bool_), ("_quality", np.float32)):
+            array_ = np.zeros(capacity, dtype=dtype)
+            array_[:size] = state[name.lstrip("_")]
+            setattr(index, name, array_)
+        index._forge = np.zeros(capacity, dtype=np.int8)
+        index._forge[:size] = state["forge"]
+        index._size = size
+        alive = state["alive"].tolist()
+        index._slot_of = {p: s for s, p in enumerate(state["project_ids"].tolist()) if alive[s]}
+        index._slot_words = state["slot_words"]  # lists as loaded: only ever iterated, when a slot dies
+        index._postings = state["postings"]
+        index.names = NameDirectory.restore(state["names"])
+        index.warm()
+        return index
 
     def warm(self) -> None:
         with self._lock:

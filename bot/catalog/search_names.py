@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -27,6 +28,24 @@ class NameDirectory:
         # Compact names by first character: a misspelt name rarely gets its first letter wrong, and
         # comparing with 1/30th of 50,000 names keeps "did you mean" within a few milliseconds.
         self._names_by_initial: dict[str, list[str]] | None = None
+
+    def state(self) -> dict[str, Any]:
+        """Plain containers for the snapshot (bot/catalog/search_snapshot.py)."""
+        return {
+            "by_compact": self._by_compact,
+            "by_full_name": self._by_full_name,
+            "vocabulary": dict(self._vocabulary),
+            "topics": dict(self._topics),
+        }
+
+    @classmethod
+    def restore(cls, state: dict[str, Any]) -> NameDirectory:
+        directory = cls()
+        directory._by_compact = state["by_compact"]
+        directory._by_full_name = state["by_full_name"]
+        directory._vocabulary = Counter(state["vocabulary"])
+        directory._topics = Counter(state["topics"])
+        return directory
 
     def add(
         self, slot: int, compact_name: str, full_name: str, words: Iterable[str], topics: Iterable[str]

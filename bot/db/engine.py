@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -29,7 +29,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # A database host that drops packets must not hang start-up or a request: give up connecting
+    # after 10 s (libpq's connect_timeout), so the caller can say what it waits for.
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args={"connect_timeout": 10}
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -65,6 +69,19 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+# The advisory lock every process takes around its migrations on PostgreSQL ("ISBM" in ASCII):
+# replicas and workers starting at once (a deploy) migrate one after the other, not side by side.
+MIGRATION_LOCK = 0x4953424D
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations up to `revision` (idempotent; also run on every start)."""
-    command.upgrade(alembic_config(engine), revision)
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), revision)
+        return
+    with engine.connect() as lock:  # a session-level lock, held on its own connection
+        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        try:
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})

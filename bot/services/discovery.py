@@ -20,10 +20,8 @@ from bot.services.command_line import parse_find, plain
 from bot.services.metrics import project_metrics
 from bot.services.project_views import (
     card_of,
-    load_rows,
     load_summaries,
     match_reasons,
-    open_issue_counts,
     summary_of,
 )
 from bot.services.results import (
@@ -88,15 +86,13 @@ class Discovery:
             return FindResult(query, (), 0, 0, size, self._suggestions(index, query))
         offset = max(0, min(offset, outcome.total - 1))
         page = outcome.page(offset, self._page_size)
-        with self._sessions() as session:
-            rows = load_rows(session, page)
-            counts = open_issue_counts(session, page)
+        rows = self._search.rows(page)  # from memory: a `find` asks the database nothing
         typed = typed_words(query.words)
         hits = []
         for project_id in page:
             if project_id not in rows:  # removed since the index last refreshed
                 continue
-            summary = summary_of(rows[project_id], counts.get(project_id, 0))
+            summary = summary_of(rows[project_id], self._search.open_issues(project_id))
             fields = document_from_row(rows[project_id]).fields
             reasons = match_reasons(fields, typed, outcome.corrections, _filters_matched(summary, query))
             hits.append(ProjectHit(summary, reasons))
@@ -107,11 +103,9 @@ class Discovery:
         text = " ".join(query.words)
         suggestions: list[str] = []
         if text:
-            with self._sessions() as session:
-                ids = index.closest_names(text)
-                rows = session.execute(select(Project.id, Project.name).where(Project.id.in_(ids))).all()
-            names = {row.id: row.name for row in rows}
-            suggestions += [names[i] for i in ids if i in names]
+            ids = index.closest_names(text)
+            names = self._search.rows(ids)
+            suggestions += [names[i]["name"] for i in ids if i in names]
         for word in (*query.words, *query.topics):
             suggestions += [f"topic:{t}" for t in index.closest_topics(word)]
         return tuple(dict.fromkeys(suggestions))[:5]
@@ -156,19 +150,21 @@ class Discovery:
         ids, host = self._lookup(index, text)
         if len(ids) == 1:
             return self.project_by_id(ids[0])
-        with self._sessions() as session:
-            if len(ids) > 1:
-                summaries = load_summaries(session, ids[:MAX_CHOICES])
-                if host:  # a URL names one forge host; prefer the project on it
-                    on_host = [
-                        i for i in ids if i in summaries and urlsplit(summaries[i].web_url).netloc == host
-                    ]
-                    if len(on_host) == 1:
-                        return self.project_by_id(on_host[0])
-                return ProjectChoice(text, tuple(summaries[i] for i in ids[:MAX_CHOICES] if i in summaries))
-            guesses = index.closest_names(text.rsplit("/", 1)[-1], limit=1)
-            guess = load_summaries(session, guesses).get(guesses[0]) if guesses else None
+        if len(ids) > 1:
+            summaries = self._summaries(ids[:MAX_CHOICES])
+            if host:  # a URL names one forge host; prefer the project on it
+                on_host = [i for i in ids if i in summaries and urlsplit(summaries[i].web_url).netloc == host]
+                if len(on_host) == 1:
+                    return self.project_by_id(on_host[0])
+            return ProjectChoice(text, tuple(summaries[i] for i in ids[:MAX_CHOICES] if i in summaries))
+        guesses = index.closest_names(text.rsplit("/", 1)[-1], limit=1)
+        guess = self._summaries(guesses).get(guesses[0]) if guesses else None
         return ProjectNotFound(text, guess, len(index))
+
+    def _summaries(self, project_ids: Sequence[int]) -> dict[int, ProjectSummary]:
+        """Summaries from the catalog's memory (listed projects only, as the index holds)."""
+        rows = self._search.rows(project_ids)
+        return {i: summary_of(row, self._search.open_issues(i)) for i, row in rows.items()}
 
     def _lookup(self, index: SearchIndex, text: str) -> tuple[list[int], str | None]:
         """Ids matching a URL, an owner/name path or a bare name; and the URL's host, if any."""

@@ -20,7 +20,14 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-__all__ = ["App", "SocketModeHandler", "new_bolt_app", "new_web_client", "socket_mode_handler"]
+__all__ = [
+    "App",
+    "SocketModeHandler",
+    "connect_socket_mode",
+    "new_bolt_app",
+    "new_web_client",
+    "socket_mode_handler",
+]
 
 WEB_API_TIMEOUT_SECONDS = 10  # slack_sdk's default is 30: far past any deadline a listener works to
 LISTENER_THREADS = 4  # only for lazy listeners (none yet): listeners run on the request thread
@@ -75,3 +82,21 @@ class _UnusedTokenWarning(logging.Filter):
 def socket_mode_handler(app: App, app_token: str) -> SocketModeHandler:
     """Socket Mode over slack_sdk's built-in WebSocket client (no extra dependency)."""
     return SocketModeHandler(app, app_token)
+
+
+def connect_socket_mode(handler: SocketModeHandler) -> None:
+    """Open the WebSocket once. A failure is raised to the caller, which says it in one line; the
+    client's own ERROR line with Slack's whole answer is held back for this first attempt only
+    (later reconnections log as usual)."""
+    logger = logging.getLogger("slack_bolt.App")
+    quiet = _FirstConnect()
+    logger.addFilter(quiet)
+    try:
+        handler.connect()  # type: ignore[no-untyped-call]
+    finally:
+        logger.removeFilter(quiet)
+
+
+class _FirstConnect(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Failed to retrieve WSS URL" not in record.getMessage()

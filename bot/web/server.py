@@ -28,6 +28,7 @@ log = logging.getLogger("bot.web")
 access_log = logging.getLogger("bot.web.access")
 
 Route = tuple[str, str]  # (method, path), e.g. ("POST", "/slack/events")
+Health = Callable[[], tuple[bool, dict[str, Any]]]  # ready?, and the JSON body saying why not
 UNMATCHED = "unmatched"  # the route label of 404s: one series, however many paths scanners try
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 
@@ -63,13 +64,15 @@ def build_web_app(
     routes: Mapping[Route, WSGIApplication],
     metrics: Metrics,
     ready: Callable[[], bool] | None = None,
+    health: Health | None = None,
 ) -> WSGIApplication:
     """The router: `routes` plus `GET /healthz` and `GET /metrics`; 404 and 405 for the rest.
 
     `ready` (e.g. "the database answers") turns `/healthz` into a readiness check: 503 while it says no.
+    `health`, when given, decides instead and supplies the body (what start-up waits for, and why).
     """
     table: dict[Route, WSGIApplication] = {
-        ("GET", "/healthz"): _healthz(ready),
+        ("GET", "/healthz"): _health_endpoint(health) if health is not None else _healthz(ready),
         ("GET", "/metrics"): _metrics_endpoint(metrics),
         **{(method.upper(), path): app for (method, path), app in routes.items()},
     }
@@ -156,6 +159,33 @@ def _healthz(ready: Callable[[], bool] | None) -> WSGIApplication:
     return app
 
 
+def _health_endpoint(health: Health) -> WSGIApplication:
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            ok, answer = health()
+        except Exception:
+            log.exception("event=readiness_check_failed")
+            ok, answer = False, {"status": "unavailable"}
+        body = json.dumps(answer).encode()
+        start_response("200 OK" if ok else "503 Service Unavailable", _json_headers(body))
+        return [body]
+
+    return app
+
+
+def waiting_app(health: Health) -> WSGIApplication:
+    """What a server answers before it is ready: `/healthz` and `/metrics`, and 503 for every other
+    request (Slack retries an event that met a 503, and a slash command's user sees it failed)."""
+    router = build_web_app({}, Metrics(), health=health)
+    waiting = _plain(503, "starting: not ready yet")
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = str(environ.get("PATH_INFO") or "/")
+        return (router if path in ("/healthz", "/metrics") else waiting)(environ, start_response)
+
+    return app
+
+
 def _metrics_endpoint(metrics: Metrics) -> WSGIApplication:
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         body = metrics.exposition()
@@ -180,8 +210,9 @@ class HttpServer:
         self, app: WSGIApplication, host: str = "127.0.0.1", port: int = 0, threads: int = 8
     ) -> None:
         self._map: dict[int, Any] = {}
+        self._app = app
         self._server = create_server(
-            app,
+            self._current,
             map=self._map,
             host=host,
             port=port,
@@ -194,6 +225,14 @@ class HttpServer:
         self._serving = False
         self._closed = False
         self._thread: threading.Thread | None = None
+
+    def _current(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return self._app(environ, start_response)
+
+    def replace_app(self, app: WSGIApplication) -> None:
+        """Serve `app` from the next request on, on the same port: a server that answered /healthz
+        while start-up waited for Slack or the database becomes the real one without a gap."""
+        self._app = app
 
     @property
     def port(self) -> int:

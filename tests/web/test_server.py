@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from bot.startup_checks import Problem, Readiness
 from bot.web import HttpServer, Metrics, build_web_app
+from bot.web.server import waiting_app
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -73,6 +75,25 @@ def test_healthz_follows_readiness(server: HttpServer, ready: Ready) -> None:
     assert (status, body) == (200, b'{"status": "ok"}') and headers["content-type"] == "application/json"
     ready.ok = False
     assert request(server, "GET", "/healthz")[::2] == (503, b'{"status": "unavailable"}')
+
+
+def test_a_waiting_server_says_why_on_healthz_then_serves_the_real_app_on_the_same_port() -> None:
+    readiness = Readiness()
+    with HttpServer(waiting_app(readiness.health), port=0) as server:
+        port = server.port
+        assert request(server, "GET", "/healthz")[::2] == (503, b'{"status": "starting"}')
+        readiness.waiting(Problem("database", "cannot reach the database at DATABASE_URL (…)"), 4.2)
+        status, _, body = request(server, "GET", "/healthz")
+        assert status == 503 and b'"waiting_for": "database"' in body and b'"retry_in_s": 4' in body
+        assert request(server, "POST", "/slack/events", b"hi")[0] == 503  # Slack retries later
+        assert request(server, "GET", "/metrics")[0] == 200
+        readiness.ready()
+        server.replace_app(
+            build_web_app({("POST", "/slack/events"): echo}, Metrics(), health=readiness.health)
+        )
+        assert server.port == port
+        assert request(server, "POST", "/slack/events", b"hi")[::2] == (200, b"hi")
+        assert request(server, "GET", "/healthz")[::2] == (200, b'{"status": "ok"}')
 
 
 def test_unknown_path_is_404_and_wrong_method_is_405(server: HttpServer) -> None:

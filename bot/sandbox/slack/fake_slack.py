@@ -56,9 +56,11 @@ class FakeSlack:
         workspace_per_minute: float = WORKSPACE_MESSAGES_PER_MINUTE,
         clock: Callable[[], Any] | None = None,
         channels: SlackChannels | None = None,
+        port: int = 0,
     ) -> None:
         """`clock` (a bot.clock.Clock) dates message ts, so conversations.history's `oldest` works in
-        the tests' time; without it, ts count up from a fixed base (repeatable answers)."""
+        the tests' time; without it, ts count up from a fixed base (repeatable answers). `port`: a
+        given one (a Slack that was unreachable there comes up), else any free one."""
         self.directory = directory if directory is not None else SlackDirectory()
         self.channels = channels if channels is not None else SlackChannels()  # conversations.info
         # One condition guards all state; re-entrant so wait_until predicates may read it.
@@ -84,7 +86,7 @@ class FakeSlack:
             now=(lambda: clock().timestamp()) if clock is not None else None,
             channels=self.channels,
         )
-        self._server = SlackHttpServer(self._answer)
+        self._server = SlackHttpServer(self._answer, port)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True
         )

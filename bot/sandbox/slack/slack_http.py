@@ -58,8 +58,8 @@ class _Handler(BaseHTTPRequestHandler):
 class SlackHttpServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, respond: Respond) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, respond: Respond, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.respond = respond
 
     def handle_error(self, request: Any, client_address: Any) -> None:
