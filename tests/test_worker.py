@@ -11,12 +11,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,10 +31,11 @@ from bot.scheduling.triggers import cron_trigger, crontab_weekdays
 from bot.worker import Worker
 from jobs import AFTER
 from tests.conftest import temporary_database
+from tests.process_support import BotProcess, wait_for
+from tests.process_support import processes as processes  # the fixture
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 TTL = timedelta(seconds=30)
-DEADLINE = 90.0  # seconds to wait for a condition in subprocess tests; never an assertion on speed
 
 
 @pytest.fixture
@@ -236,51 +235,9 @@ def test_an_unknown_job_is_refused_naming_the_known_ones(tmp_path: Path) -> None
     assert digests.stdout.startswith("digests: maintainer digests: 0 queued")
 
 
-class _Process:
-    """A `worker` subprocess with its output in files (a pipe nobody reads could fill and block it)."""
-
-    def __init__(self, name: str, cwd: Path, env: dict[str, str]) -> None:
-        self.name = name
-        self.out: IO[str] = (cwd / f"{name}.out").open("w+")
-        self.err: IO[str] = (cwd / f"{name}.err").open("w+")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "worker"], cwd=cwd, env=env, stdout=self.out, stderr=self.err
-        )
-
-    @property
-    def worker_id(self) -> str:
-        self.out.seek(0)
-        first = self.out.readline()  # "Worker host:pid:xxxxxx running; …"
-        return first.split()[1] if first.startswith("Worker ") else ""
-
-    def output(self) -> str:
-        self.err.seek(0)
-        return self.err.read()
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=30)
-        self.out.close()
-        self.err.close()
-
-
-@pytest.fixture
-def processes() -> Iterator[list[_Process]]:
-    started: list[_Process] = []
-    yield started
-    for process in started:
-        process.close()
-
-
-def _wait_for(condition: Callable[[], bool], what: str, processes: list[_Process]) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    logs = "\n".join(f"--- {p.name}\n{p.output()}" for p in processes)
-    raise AssertionError(f"timed out waiting for {what}\n{logs}")
+def wait_for_alive(condition: Callable[[], bool], what: str, processes: list[BotProcess]) -> None:
+    """As `wait_for`, but a worker these tests kill on purpose does not end the wait."""
+    wait_for(condition, what, processes, exits_fail=False)
 
 
 def _holder(core: Core) -> str | None:
@@ -296,14 +253,15 @@ def _open(database_url: str) -> Core:
 
 
 def test_worker_stops_cleanly_on_sigterm(
-    tmp_path: Path, database_url: str, processes: list[_Process]
+    tmp_path: Path, database_url: str, processes: list[BotProcess]
 ) -> None:
     observer = _open(database_url)
-    worker = _Process("worker", tmp_path, _environment(database_url, INNERSOURCE_WORKER_LEASE_SECONDS="5"))
-    processes.append(worker)
-    _wait_for(
-        lambda: bool(worker.worker_id) and _holder(observer) == worker.worker_id, "the lease", processes
+    worker = BotProcess(
+        "worker", ["worker"], tmp_path, _environment(database_url, INNERSOURCE_WORKER_LEASE_SECONDS="5")
     )
+    processes.append(worker)
+    leased = lambda: bool(worker.worker_id) and _holder(observer) == worker.worker_id  # noqa: E731
+    wait_for_alive(leased, "the lease", processes)
     worker.process.send_signal(signal.SIGTERM)
     assert worker.process.wait(timeout=60) == 0, worker.output()
     assert _holder(observer) is None  # released on the way out, not left to expire
@@ -312,7 +270,7 @@ def test_worker_stops_cleanly_on_sigterm(
 
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")
 def test_two_workers_run_each_tick_once_and_a_killed_holder_is_replaced(
-    tmp_path: Path, processes: list[_Process]
+    tmp_path: Path, processes: list[BotProcess]
 ) -> None:
     # Ticks every second (six-field cron) so the test sees many; the shortest lease the settings allow.
     settings = {
@@ -324,14 +282,17 @@ def test_two_workers_run_each_tick_once_and_a_killed_holder_is_replaced(
         observer = _open(url)
         try:
             env = _environment(url, **settings)
-            first, second = _Process("first", tmp_path, env), _Process("second", tmp_path, env)
+            first, second = (
+                BotProcess("first", ["worker"], tmp_path, env),
+                BotProcess("second", ["worker"], tmp_path, env),
+            )
             processes += [first, second]
 
             def scheduled() -> list[JobRun]:
                 return [r for r in _runs(observer) if r.trigger == "schedule"]
 
-            _wait_for(lambda: len(scheduled()) >= 8, "eight scheduled runs", processes)
-            _wait_for(lambda: bool(first.worker_id and second.worker_id), "both workers up", processes)
+            wait_for_alive(lambda: len(scheduled()) >= 8, "eight scheduled runs", processes)
+            wait_for_alive(lambda: bool(first.worker_id and second.worker_id), "both workers up", processes)
             holder = _holder(observer)
             by_id = {first.worker_id: first, second.worker_id: second}
             assert holder in by_id
@@ -340,7 +301,7 @@ def test_two_workers_run_each_tick_once_and_a_killed_holder_is_replaced(
 
             by_id[holder].process.kill()  # SIGKILL: no release, the lease must expire
             by_id[holder].process.wait(timeout=30)
-            _wait_for(
+            wait_for_alive(
                 lambda: sum(r.worker == survivor.worker_id for r in scheduled()) >= 4,
                 "the survivor taking the scheduling over",
                 processes,

@@ -14,15 +14,11 @@ import os
 import signal
 import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import IO
 
 import pytest
 from sqlalchemy import select
@@ -35,47 +31,12 @@ from bot.sandbox.slack.fake_slack import FakeSlack
 from bot.sandbox.slack.slack_requests import signed_slash_command
 from bot.slack.blocks import working_message
 from tests.conftest import temporary_database
+from tests.process_support import COMMAND, BotProcess, wait_for
+from tests.process_support import processes as processes  # the fixture
 
 pytestmark = pytest.mark.integration
 
-DEADLINE = 90.0  # seconds to wait for a condition; never an assertion on speed
 FORGE_TOKEN = "ghp-topology-test-token"  # the fake forge takes any token; checked never to be printed
-# The real entry point, as the Dockerfile runs it; `python -m bot.cli` where it is not installed.
-_SCRIPT = Path(sys.executable).with_name("innersource-bot")
-COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "bot.cli"]
-
-
-class _Process:
-    """One subprocess of the topology, its output in files (a pipe nobody reads could fill and block)."""
-
-    def __init__(self, name: str, args: list[str], cwd: Path, env: dict[str, str]) -> None:
-        self.name = name
-        self.out: IO[str] = (cwd / f"{name}.out").open("w+")
-        self.err: IO[str] = (cwd / f"{name}.err").open("w+")
-        self.process = subprocess.Popen([*COMMAND, *args], cwd=cwd, env=env, stdout=self.out, stderr=self.err)
-
-    def output(self) -> str:
-        text = []
-        for stream in (self.out, self.err):
-            stream.flush()
-            stream.seek(0)
-            text.append(stream.read())
-        return "".join(text)
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=30)
-        self.out.close()
-        self.err.close()
-
-
-@pytest.fixture
-def processes() -> Iterator[list[_Process]]:
-    started: list[_Process] = []
-    yield started
-    for process in started:
-        process.close()
 
 
 def _free_port() -> int:
@@ -109,19 +70,6 @@ def _environment(database_url: str, forge: FakeForge, slack: FakeSlack) -> dict[
         "INNERSOURCE_SEARCH_REFRESH_SECONDS": "1",  # the replicas see the crawl soon after it commits
         "INNERSOURCE_MAX_RATE_LIMIT_WAIT": "5",
     }
-
-
-def _wait_for(condition: Callable[[], bool], what: str, processes: list[_Process]) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        dead = [p for p in processes if p.process.poll() is not None]
-        if dead:
-            raise AssertionError(f"{dead[0].name} exited while waiting for {what}:\n{dead[0].output()}")
-        time.sleep(0.2)
-    logs = "\n".join(f"--- {p.name}\n{p.output()[-3000:]}" for p in processes)
-    raise AssertionError(f"timed out waiting for {what}\n{logs}")
 
 
 def _request(port: int, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> int:
@@ -158,7 +106,9 @@ def _find_answer(port: int, slack: FakeSlack) -> str:
     not os.environ.get("TEST_DATABASE_URL"),
     reason="the topology's processes share one PostgreSQL (set TEST_DATABASE_URL); SQLite has no server",
 )
-def test_two_replicas_and_two_workers_share_one_postgresql(tmp_path: Path, processes: list[_Process]) -> None:
+def test_two_replicas_and_two_workers_share_one_postgresql(
+    tmp_path: Path, processes: list[BotProcess]
+) -> None:
     with (
         FakeForge(build_sample_world(datetime.now(UTC))) as forge,
         FakeSlack() as slack,
@@ -172,8 +122,8 @@ def test_two_replicas_and_two_workers_share_one_postgresql(tmp_path: Path, proce
 
         ports = [_free_port(), _free_port()]
         serve_args = [["serve", "--host", "127.0.0.1", "--port", str(port)] for port in ports]
-        processes += [_Process(f"serve{i}", args, tmp_path, env) for i, args in enumerate(serve_args, 1)]
-        processes += [_Process(f"worker{i}", ["worker"], tmp_path, env) for i in (1, 2)]
+        processes += [BotProcess(f"serve{i}", args, tmp_path, env) for i, args in enumerate(serve_args, 1)]
+        processes += [BotProcess(f"worker{i}", ["worker"], tmp_path, env) for i in (1, 2)]
         observer = make_engine(url)
         sessions = session_factory(observer)
 
@@ -186,19 +136,19 @@ def test_two_replicas_and_two_workers_share_one_postgresql(tmp_path: Path, proce
         try:
             for port in ports:
                 healthy = partial(lambda p: _request(p, "/healthz") == 200, port)
-                _wait_for(healthy, f"/healthz on {port}", processes)
-            _wait_for(
+                wait_for(healthy, f"/healthz on {port}", processes)
+            wait_for(
                 lambda: any(r.job_id == "crawl" and r.status == RUN_OK for r in scheduled()),
                 "a scheduled crawl to finish",
                 processes,
             )
             for port in ports:  # each replica, with its own index, sees what the workers crawled
-                _wait_for(
+                wait_for(
                     partial(lambda p: "aurora-design-system" in _find_answer(p, slack), port),
                     f"replica on {port} to find the crawled design system",
                     processes,
                 )
-            _wait_for(
+            wait_for(
                 lambda: sum(r.job_id == "route-issues" for r in scheduled()) >= 3,
                 "three scheduled route-issues ticks",
                 processes,
