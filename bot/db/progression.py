@@ -155,7 +155,7 @@ class MetricSnapshot(Base):
 
 
 class ProgressionCursor(Base):
-    """`ledger`: the last contribution id the recompute read; `identities`: the last identity change;
+    """`ledger`: when the last recompute ran (`at`); `identities`: the last identity change;
     `tallies`: ledger ids applied to `progression_tallies` (all up to `position`, and those above it in
     `state`) and the window start (`at`) its window counts are for."""
 

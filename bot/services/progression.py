@@ -149,7 +149,7 @@ class ProgressionService:
             # maintainer, perhaps); otherwise only the ones opened now need cards.
             offer_all = full or identities_digest != identities_cursor.position
             report = self._apply(session, roles, groups, now, full, offer_all)
-            cursor.position, cursor.at = tallied.position, now
+            cursor.at = now
             roles_cursor.position = roles_digest
             identities_cursor.position, identities_cursor.at = identities_digest, now
             if full:

@@ -43,6 +43,12 @@ def _unanswered(bot_logins: frozenset[str]) -> list[Any]:
     ]
 
 
+def _outside(author: str, maintainers: frozenset[str], bot_logins: frozenset[str]) -> bool:
+    """Neither one of the project's maintainers nor a bot by `bot_logins` (matched as logins are)."""
+    key = login_key(author)
+    return key not in maintainers and key not in bot_logins
+
+
 def waiting_changes(
     session: Session,
     now: datetime,
@@ -74,7 +80,7 @@ def waiting_changes(
         for row in session.execute(chunk):
             project_id, full_name, web_url, maintainers, number, title, url, author, created_at = row
             keys = maintainers_of.setdefault(project_id, frozenset(login_keys(maintainers)))
-            if login_key(author) in keys or login_key(author) in bot_logins:
+            if not _outside(author, keys, bot_logins):
                 continue
             age = max(now - created_at, timedelta(0))
             change = WaitingChange(
@@ -117,8 +123,10 @@ def waiting_summary(session: Session, bot_logins: frozenset[str] = frozenset()) 
         .where(Project.listed.is_(True))
     )  # fmt: skip
     found: dict[int, WaitingSummary] = {}
+    maintainers_of: dict[int, frozenset[str]] = {}
     for project_id, full_name, web_url, maintainers, login, oldest, count in rows:
-        if login_key(login) in login_keys(maintainers) or login_key(login) in bot_logins:
+        keys = maintainers_of.setdefault(project_id, frozenset(login_keys(maintainers)))
+        if not _outside(login, keys, bot_logins):
             continue
         before = found.get(project_id)
         found[project_id] = WaitingSummary(
