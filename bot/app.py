@@ -79,6 +79,8 @@ def build_sources(core: Core) -> list[Source]:
             now=core.now,
             max_rate_limit_wait=settings.max_rate_limit_wait,
             lookback_days=settings.lookback_days,
+            graphql=settings.github_crawl_api == "graphql",
+            batch=settings.github_graphql_batch,
         )
         sources += [Source(github, org) for org in settings.github_orgs]
     if settings.gitlab_groups:

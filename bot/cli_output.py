@@ -49,8 +49,9 @@ def print_summary(console: Console, summary: CrawlSummary) -> None:
         ("Good-first-issue updates", summary.issues_updated),
         ("Became InnerSource-ready", summary.newly_ready),
         ("Failed repositories", summary.failed),
-        ("Requests made", f"{summary.requests} ({summary.requests_counted} against the rate limit, "
+        ("Requests made", f"{summary.requests} ({summary.requests_counted} against the REST rate limit, "
                           f"{summary.not_modified} answered 304)"),
+        ("GraphQL points charged", summary.points),
         ("Time", f"{summary.seconds:.1f} s"),
     ]  # fmt: skip
     for name, value in rows:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -93,6 +93,9 @@ class Settings(BaseModel):
     crawl_workers: int = Field(default=8, ge=1, le=64)
     max_rate_limit_wait: float = Field(default=60.0, ge=0, le=900)
     lookback_days: int = Field(default=180, ge=1, le=3650)
+    # GitHub detail reads: "graphql" (dozens of repositories per query, points) or "rest" (~6 requests each)
+    github_crawl_api: Literal["graphql", "rest"] = "graphql"
+    github_graphql_batch: int = Field(default=50, ge=1, le=100)  # repositories per GraphQL query
     # Good-first-issue routing and delivery (bot/services/routing.py, bot/slack/outbox.py)
     gfi_daily_cap: int = Field(default=5, ge=0, le=100)  # instant DMs per person per local day
     digest_hour: int = Field(default=9, ge=0, le=23)  # local hour of daily/weekly digests

@@ -71,8 +71,9 @@ class CrawlSummary:
     issues_updated: int = 0
     newly_ready: int = 0
     requests: int = 0
-    requests_counted: int = 0
+    requests_counted: int = 0  # REST requests charged to the rate limit
     not_modified: int = 0
+    points: int = 0  # GraphQL points charged (GitHub): a budget of its own
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
 
@@ -116,7 +117,12 @@ class Crawler:
         started, clock = self.now(), time.monotonic()
         summary = CrawlSummary()
         before = {
-            id(s.forge): (s.forge.stats.total, s.forge.stats.counted, s.forge.stats.not_modified)
+            id(s.forge): (
+                s.forge.stats.total,
+                s.forge.stats.counted,
+                s.forge.stats.not_modified,
+                s.forge.stats.points,
+            )
             for s in self.sources
         }
         with session_scope(self.sessions) as session:
@@ -128,10 +134,11 @@ class Crawler:
         forges = {id(s.forge): s.forge for s in self.sources}.values()
         for forge in forges:
             summary.newly_ready += self._rescore(forge)
-            total, counted, not_modified = before[id(forge)]
+            total, counted, not_modified, points = before[id(forge)]
             summary.requests += forge.stats.total - total
             summary.requests_counted += forge.stats.counted - counted
             summary.not_modified += forge.stats.not_modified - not_modified
+            summary.points += forge.stats.points - points
         summary.seconds = time.monotonic() - clock
         with session_scope(self.sessions) as session:
             summary.listed = sum(
@@ -167,6 +174,8 @@ class Crawler:
             to_fetch = self._reconcile(session, source, fresh, full, summary)
             if complete:
                 self._remove_missing(session, source, {s.forge_id for s in listing}, summary)
+        if to_fetch:
+            source.forge.prepare(source.namespace, to_fetch, since)
         failures = self._fetch_and_store(source, to_fetch, since, summary)
         issues_ok = self._sync_issues(source, since, summary)
         if complete and issues_ok and failures == 0:
@@ -289,24 +298,35 @@ class Crawler:
     def _fetch_all(
         self, forge: Forge, repos: list[RepoSummary], since: datetime | None
     ) -> Iterator[tuple[RepoSummary, RepoDetails | Exception]]:
-        """Detail reads run concurrently (forges are latency-bound); results come back in order."""
+        """Detail reads run concurrently (forges are latency-bound), `forge.detail_batch`
+        repositories per call (GitHub's GraphQL reads dozens in one query); results come back in
+        order."""
+        size = max(1, forge.detail_batch)
 
-        def read(repo: RepoSummary) -> RepoDetails | Exception:
+        def read(batch: list[RepoSummary]) -> list[RepoDetails | ForgeError] | Exception:
             try:
-                return forge.fetch_details(repo, since)
-            except (ForgeError, OSError) as exc:  # one repository failing never stops the crawl
+                return forge.fetch_batch(batch, since)
+            except (ForgeError, OSError) as exc:  # one batch failing never stops the crawl
                 return exc
 
+        batches = [repos[i : i + size] for i in range(0, len(repos), size)]
         with ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="crawl") as pool:
             window = self.settings.workers * 4  # bounded look-ahead keeps memory flat for 50k repos
-            pending: list[tuple[RepoSummary, Future[RepoDetails | Exception]]] = []
-            for repo in repos:
-                pending.append((repo, pool.submit(read, repo)))
+            pending: list[tuple[list[RepoSummary], Future[list[RepoDetails | ForgeError] | Exception]]] = []
+
+            def results(
+                batch: list[RepoSummary], outcome: list[RepoDetails | ForgeError] | Exception
+            ) -> Iterator[tuple[RepoSummary, RepoDetails | Exception]]:
+                for index, repo in enumerate(batch):
+                    yield repo, outcome if isinstance(outcome, Exception) else outcome[index]
+
+            for batch in batches:
+                pending.append((batch, pool.submit(read, batch)))
                 if len(pending) >= window:
                     first, future = pending.pop(0)
-                    yield first, future.result()
-            for repo, future in pending:
-                yield repo, future.result()
+                    yield from results(first, future.result())
+            for batch, future in pending:
+                yield from results(batch, future.result())
 
     # -- good-first-issues ------------------------------------------------------------------------
     def _sync_issues(self, source: Source, since: datetime | None, summary: CrawlSummary) -> bool:

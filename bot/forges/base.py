@@ -7,9 +7,9 @@ the bot sees only these types. Adding another forge means one new module impleme
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 _BOT_LOGIN = re.compile(r"(\[bot\]$|-bot$|_bot$|^bot-|^project_\d+_bot|^group_\d+_bot|^ghost$)", re.I)
@@ -33,6 +33,25 @@ def login_key(name: object) -> str | None:
 def login_keys(logins: Iterable[object] | None) -> frozenset[str]:
     """`login_key` of each, the non-logins left out."""
     return frozenset(key for key in map(login_key, logins or ()) if key)
+
+
+PARTICIPATION_WEEKS = 52  # weekly commit counts kept per project: the score reads 13, the export 52
+WEEK = timedelta(days=7)
+
+
+def weekly_counts(
+    commit_times: Iterable[datetime], now: datetime, weeks: int = PARTICIPATION_WEEKS
+) -> tuple[int, ...]:
+    """Commits per week for the `weeks` weeks ending `now`, oldest first (last: the 7 days up to now)."""
+    counts = [0] * weeks
+    for at in commit_times:
+        age = now - at
+        if age < timedelta(0):
+            continue  # clock skew: a commit "from the future" belongs to no past week
+        index = weeks - 1 - int(age / WEEK)
+        if index >= 0:
+            counts[index] += 1
+    return tuple(counts)
 
 
 class ForgeError(Exception):
@@ -236,7 +255,8 @@ class RepoDetails:
 class RequestStats:
     """Requests an adapter made, for the crawl summary and the benchmark.
 
-    `counted` excludes what the forge does not charge to the rate limit (GitHub: 304 answers).
+    `counted` excludes what the forge does not charge to the rate limit (GitHub: 304 answers). A
+    GraphQL query is one request in `total` (not in `counted`: it is charged in `points`).
     """
 
     total: int = 0
@@ -244,6 +264,7 @@ class RequestStats:
     not_modified: int = 0
     retries: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    points: int = 0  # GitHub GraphQL rate-limit points charged (`rateLimit { cost }`): a budget of its own
 
     def add(self, kind: str, *, counted: bool = True, not_modified: bool = False) -> None:
         self.total += 1
@@ -266,6 +287,7 @@ class Forge(Protocol):
     kind: str  # "github" | "gitlab"
     host: str
     stats: RequestStats
+    detail_batch: int  # how many repositories one `fetch_batch` call reads together (1: one by one)
 
     def list_repositories(self, namespace: str) -> Iterator[RepoSummary]:
         """Every repository of an organisation/group (subgroups included), archived and forks too.
@@ -276,9 +298,23 @@ class Forge(Protocol):
         """
         ...
 
+    def prepare(self, namespace: str, repos: Sequence[RepoSummary], since: datetime | None) -> None:
+        """Called once per organisation/group before its detail reads, with every repository about
+        to be read: the adapter may read organisation-wide what would otherwise cost requests per
+        repository (GitHub's pull request search, GitLab's group merge requests). Never raises: on a
+        failure it logs and the detail reads fall back to reading per repository."""
+        ...
+
     def fetch_details(self, summary: RepoSummary, since: datetime | None) -> RepoDetails:
         """Read one repository. `since`: merged changes/reviews and changed pull/merge requests newer
         than this (None: the full look-back window)."""
+        ...
+
+    def fetch_batch(
+        self, summaries: Sequence[RepoSummary], since: datetime | None
+    ) -> list[RepoDetails | ForgeError]:
+        """Read up to `detail_batch` repositories, one result per summary in order: a repository
+        that could not be read is its ForgeError, never a reason to fail the others."""
         ...
 
     def open_good_first_issues(self, namespace: str) -> Iterator[Issue]:

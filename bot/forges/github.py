@@ -35,9 +35,11 @@ import requests
 from github import Auth, Github, GithubException
 
 from bot.forges import files as repo_files
+from bot.forges import github_graphql as gql
 from bot.forges import github_records as records
 from bot.forges import github_search as search
 from bot.forges.base import (
+    PARTICIPATION_WEEKS,
     ChangeResponse,
     ChangeSummary,
     ConditionalCache,
@@ -51,13 +53,14 @@ from bot.forges.base import (
     RequestStats,
     Review,
     earliest_responses,
+    is_bot_login,
 )
 from bot.forges.github_transport import RetryPolicy, Transport
 
 log = logging.getLogger(__name__)
 
-_PARTICIPATION_WINDOW = timedelta(days=91)  # older pushes: 13 idle weeks, no request needed
-_IDLE_WEEKS = (0,) * 13
+_PARTICIPATION_WINDOW = timedelta(weeks=PARTICIPATION_WEEKS)  # older pushes: idle weeks, no request
+_IDLE_WEEKS = (0,) * PARTICIPATION_WEEKS
 _MAX_WORKFLOWS = 10  # bounds the cost of a repository with dozens of workflows
 _SCANNERS = ("gitleaks", "trufflehog")  # what `files.workflow_runs_secret_scanner` looks for
 _SCANNER_NAME = re.compile(r"secret|leak|truffle|scan|security", re.IGNORECASE)
@@ -68,6 +71,11 @@ _Changes = tuple[tuple[MergedChange, ...], tuple[Review, ...], tuple[ChangeSumma
 def _likely_scanners_first(paths: Sequence[str]) -> list[str]:
     """Workflows named like a secret scan first: reading stops at the first that runs one."""
     return sorted(paths, key=lambda path: not _SCANNER_NAME.search(path.rpartition("/")[2]))
+
+
+def _by_size(languages: dict[str, float]) -> dict[str, float]:
+    """Largest first (ties by name): both APIs store the same, whatever order they answered in."""
+    return dict(sorted(languages.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _utc_now() -> datetime:
@@ -92,6 +100,8 @@ class GitHubForge:
         timeout: int = 15,
         retry_backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        graphql: bool = True,
+        batch: int = gql.BATCH,
     ) -> None:
         self._api = api_url.rstrip("/")
         parts = urlsplit(self._api)
@@ -104,7 +114,21 @@ class GitHubForge:
         # Org (lower-cased) -> repository -> workflows naming a scanner; None: search failed.
         self._scanning_workflows: dict[str, dict[str, set[str]] | None] = {}
         self._scanning_lock = threading.Lock()
-        self._http = Transport(self._send, self.stats, token)
+        self._http = Transport(self._send, self.stats, token, post=self._send_post)
+        # GraphQL: `batch` repositories per detail query; REST reads one repository per call.
+        self.detail_batch = max(1, batch) if graphql else 1
+        self._graphql = (
+            gql.GraphQL(
+                self._http, gql.graphql_url(self._api), max_rate_limit_wait=max_rate_limit_wait, sleep=sleep
+            )
+            if graphql
+            else None
+        )
+        self._batches = gql.Batches(self.detail_batch)
+        # From `prepare`: the organisation's pull requests updated since `_pulls_since`, by repository id.
+        self._pulls: dict[str, dict[str, list[records.JSON]]] = {}
+        self._pulls_since: dict[str, datetime] = {}
+        self._pulls_lock = threading.Lock()
         retry = RetryPolicy(
             on_retry=self._http.on_retry,
             max_rate_limit_wait=max_rate_limit_wait,
@@ -131,6 +155,9 @@ class GitHubForge:
 
     def _send(self, url: str, headers: dict[str, str] | None) -> tuple[int, dict[str, Any], str]:
         return self._github.requester.requestJson("GET", url, headers=headers)
+
+    def _send_post(self, url: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any], str]:
+        return self._github.requester.requestJson("POST", url, input=payload)
 
     def close(self) -> None:
         self._github.close()
@@ -204,19 +231,87 @@ class GitHubForge:
         except (KeyError, TypeError, ValueError) as exc:  # an answer not shaped like GitHub's
             raise ForgeError(f"GitHub {summary.full_name}: unexpected answer ({exc!r})") from None
 
+    def fetch_batch(
+        self, summaries: Sequence[RepoSummary], since: datetime | None
+    ) -> list[RepoDetails | ForgeError]:
+        """GraphQL: two queries per batch (repositories, then the files their folders showed);
+        REST: one repository after the other."""
+        if self._graphql is None:
+            return [self._one(summary, since) for summary in summaries]
+        try:
+            reads = gql.read_repositories(self._graphql, self._batches, summaries, self._now())
+            plans: list[tuple[RepoSummary, gql.RepoRead, repo_files.TreeFacts, list[str]]] = []
+            for summary, read in zip(summaries, reads, strict=True):
+                if isinstance(read, gql.RepoRead) and not summary.empty:
+                    facts = repo_files.classify_tree(read.paths, "github")
+                    plans.append((summary, read, facts, self._paths_to_read(summary, facts)))
+            texts = gql.read_texts(self._graphql, self._batches, [(p[0].full_name, p[3]) for p in plans])
+        except ForgeError as exc:  # the budget, or GitHub refusing the query: the whole batch waits
+            return [exc for _ in summaries]
+        files: dict[str, RepoFiles | ForgeError] = {}
+        for (summary, _, facts, _), found in zip(plans, texts, strict=True):
+            if isinstance(found, ForgeError):
+                files[summary.forge_id] = found
+                continue
+            files[summary.forge_id] = self._files_from(summary, facts, found.get, summary.secret_scanning)
+        return [
+            self._assemble(summary, read, files.get(summary.forge_id), since)
+            for summary, read in zip(summaries, reads, strict=True)
+        ]
+
+    def _one(self, summary: RepoSummary, since: datetime | None) -> RepoDetails | ForgeError:
+        try:
+            return self.fetch_details(summary, since)
+        except ForgeError as exc:
+            return exc
+
+    def _assemble(
+        self,
+        summary: RepoSummary,
+        read: gql.RepoRead | ForgeError,
+        files: RepoFiles | ForgeError | None,
+        since: datetime | None,
+    ) -> RepoDetails | ForgeError:
+        if isinstance(read, ForgeError):
+            return read
+        if isinstance(files, ForgeError):
+            return files
+        try:
+            changes, reviews, change_requests = self._changes(
+                summary, f"{self._api}/repos/{summary.full_name}", since
+            )
+        except ForgeError as exc:
+            return exc
+        except (KeyError, TypeError, ValueError) as exc:
+            return ForgeError(f"GitHub {summary.full_name}: unexpected answer ({exc!r})")
+        idle = summary.empty or summary.pushed_at < self._now() - _PARTICIPATION_WINDOW
+        return RepoDetails(
+            summary=summary,
+            subscribers=read.subscribers,
+            languages=_by_size(read.languages) if self._coded(summary) else {},
+            weekly_commits=_IDLE_WEEKS if idle else read.weekly_commits,
+            files=files or RepoFiles(),
+            merged_changes=changes,
+            reviews=reviews,
+            change_requests=change_requests,
+        )
+
+    @staticmethod
+    def _coded(summary: RepoSummary) -> bool:
+        """No primary language means linguist found none: the breakdown would be empty too."""
+        return not summary.empty and summary.primary_language is not None
+
     def _details(self, summary: RepoSummary, since: datetime | None) -> RepoDetails:
         base = f"{self._api}/repos/{summary.full_name}"
         repo = self._http.get(base).data
         repo = repo if isinstance(repo, dict) else {}
         scanning = records.secret_scanning(repo)
-        # No primary language means linguist found none: the breakdown would be empty too.
-        coded = not summary.empty and summary.primary_language is not None
-        languages = self._http.get(f"{base}/languages").data or {} if coded else {}
+        languages = self._http.get(f"{base}/languages").data or {} if self._coded(summary) else {}
         changes, reviews, change_requests = self._changes(summary, base, since)
         return RepoDetails(
             summary=summary,
             subscribers=int(repo.get("subscribers_count") or 0),
-            languages={str(name): float(size) for name, size in languages.items()},
+            languages=_by_size({str(name): float(size) for name, size in languages.items()}),
             weekly_commits=self._weekly_commits(summary, base),
             files=RepoFiles() if summary.empty else self._files(summary, base, scanning),
             merged_changes=changes,
@@ -250,8 +345,27 @@ class GitHubForge:
         if isinstance(reply.data, dict) and reply.data.get("truncated"):  # >100k entries: classify what came
             log.warning("github tree truncated: repo=%s", summary.full_name)
         facts = repo_files.classify_tree(paths, "github")
-        readme = self._text(base, facts.readme_path)
-        innersource_text = self._text(base, facts.innersource_path)
+        return self._files_from(summary, facts, lambda path: self._text(base, path), scanning)
+
+    def _paths_to_read(self, summary: RepoSummary, facts: repo_files.TreeFacts) -> list[str]:
+        """The files `_files_from` will open, so one GraphQL query can read them all beforehand."""
+        paths = [p for p in (facts.readme_path, facts.innersource_path, facts.codeowners_path) if p]
+        scanned = summary.secret_scanning or not facts.workflow_paths
+        if not scanned and self._workflows_naming_scanners(summary.namespace) is None:
+            paths += _likely_scanners_first(facts.workflow_paths)[:_MAX_WORKFLOWS]
+        return paths
+
+    def _files_from(
+        self,
+        summary: RepoSummary,
+        facts: repo_files.TreeFacts,
+        read: Callable[[str], str | None],
+        scanning: bool | None,
+    ) -> RepoFiles:
+        """RepoFiles from the classified tree, opening files with `read` (REST: a request each;
+        GraphQL: texts read beforehand)."""
+        readme = read(facts.readme_path) if facts.readme_path else None
+        innersource_text = read(facts.innersource_path) if facts.innersource_path else None
         innersource, problem = (
             repo_files.parse_innersource_json(innersource_text)
             if innersource_text is not None
@@ -259,12 +373,12 @@ class GitHubForge:
         )
         # Secret scanning enabled on the repository already counts; else look for a scanner in CI.
         detected = bool(scanning if scanning is not None else summary.secret_scanning)
-        detected = detected or (bool(facts.workflow_paths) and self._ci_scans(summary, base, facts))
+        detected = detected or (bool(facts.workflow_paths) and self._ci_scans(summary, facts, read))
         return RepoFiles(
             readme_path=facts.readme_path,
             readme_text=repo_files.readme_excerpt(readme) if readme is not None else None,
             contributing_path=facts.contributing_path,
-            codeowners_text=self._text(base, facts.codeowners_path),
+            codeowners_text=read(facts.codeowners_path) if facts.codeowners_path else None,
             license_path=facts.license_path,
             issue_template=facts.issue_template,
             change_template=facts.change_template,
@@ -274,14 +388,16 @@ class GitHubForge:
             trusted_committers_section=repo_files.trusted_committers_section(readme) if readme else None,
         )
 
-    def _ci_scans(self, summary: RepoSummary, base: str, facts: repo_files.TreeFacts) -> bool:
+    def _ci_scans(
+        self, summary: RepoSummary, facts: repo_files.TreeFacts, read: Callable[[str], str | None]
+    ) -> bool:
         """Whether one of the repository's workflows runs gitleaks or trufflehog."""
         found = self._workflows_naming_scanners(summary.namespace)
         if found is not None:
             # Only workflows the tree still has count: the search index may lag behind a deletion.
             return not found.get(summary.full_name.lower(), set()).isdisjoint(facts.workflow_paths)
         for path in _likely_scanners_first(facts.workflow_paths)[:_MAX_WORKFLOWS]:
-            if repo_files.workflow_runs_secret_scanner(self._text(base, path) or ""):
+            if repo_files.workflow_runs_secret_scanner(read(path) or ""):
                 return True
         return False
 
@@ -303,28 +419,76 @@ class GitHubForge:
                 self._scanning_workflows[org.lower()] = found
             return self._scanning_workflows[org.lower()]
 
-    def _changes(self, summary: RepoSummary, base: str, since: datetime | None) -> _Changes:
-        """Pull requests updated in the window, newest first, in one listing (any state): merged ones
-        are the ledger's, each with its reviews; every one is a change request. Its first response
-        comes from its reviews and from the repository's comments of the window (one listing), read
-        only for people's changes touched since they were opened (bots' changes need no answer).
-        """
+    def _window_start(self, since: datetime | None) -> datetime:
         start = self._now() - self._lookback
-        start = max(start, since) if since is not None else start
+        return max(start, since) if since is not None else start
+
+    def prepare(self, namespace: str, repos: Sequence[RepoSummary], since: datetime | None) -> None:
+        """GraphQL: the organisation's pull requests updated in the window, read by search (a
+        hundred per query, reviews and comments included) instead of a listing per repository.
+        Only when some repository to read was pushed in the window; on failure each repository's
+        pull requests are read over REST as before."""
+        key = namespace.lower()
+        with self._pulls_lock:
+            self._pulls.pop(key, None)
+        start = self._window_start(since)
+        if self._graphql is None or not any(not r.empty and r.pushed_at >= start for r in repos):
+            return
+        wanted = {r.forge_id for r in repos}
+        found: dict[str, list[records.JSON]] = {}
+        try:
+            for node in gql.pull_requests(self._graphql, namespace, start, self._now):
+                repository = node.get("repository")
+                repo_id = str(repository.get("databaseId")) if isinstance(repository, dict) else ""
+                if repo_id in wanted:
+                    found.setdefault(repo_id, []).append(node)
+        except (ForgeError, KeyError, TypeError, ValueError) as exc:
+            log.warning(
+                "github pull request search failed, reading them per repository: org=%s: %s", namespace, exc
+            )
+            return
+        with self._pulls_lock:
+            self._pulls[key], self._pulls_since[key] = found, start
+
+    def _prepared(
+        self, summary: RepoSummary, start: datetime
+    ) -> list[tuple[records.JSON, records.JSON]] | None:
+        """(REST-shaped pull, GraphQL node) of the repository's pull requests from `prepare`, newest
+        update first as REST lists them; None when `prepare` did not cover this window."""
+        key = summary.namespace.lower()
+        with self._pulls_lock:
+            if key not in self._pulls or self._pulls_since[key] > start:
+                return None
+            nodes = self._pulls[key].pop(summary.forge_id, [])
+        pulls = [(gql.as_rest_pull(node), node) for node in nodes]
+        pulls = [pair for pair in pulls if (records.parse_time(pair[0].get("updated_at")) or start) >= start]
+        return sorted(pulls, key=lambda pair: str(pair[0].get("updated_at")), reverse=True)
+
+    def _changes(self, summary: RepoSummary, base: str, since: datetime | None) -> _Changes:
+        """Pull requests updated in the window, newest first (from `prepare`'s search, else one
+        REST listing, any state): merged ones are the ledger's, each with its reviews; every one is
+        a change request. Its first response comes from its reviews and from the repository's
+        comments of the window, read only for people's changes touched since they were opened
+        (bots' changes need no answer).
+        """
+        start = self._window_start(since)
         if summary.empty or summary.pushed_at < start:  # a merge (and a same-repo PR) pushes
             return (), (), ()
-        pulls: list[records.JSON] = []
-        for item in self._http.items(f"{base}/pulls?state=all&sort=updated&direction=desc&per_page=100"):
-            updated = records.parse_time(item.get("updated_at"))
-            if updated is not None and updated < start:
-                break  # sorted by updated, newest first: the rest is older still
-            pulls.append(item)
+        prepared = self._prepared(summary, start)
+        pulls: list[tuple[records.JSON, records.JSON | None]] = list(prepared or [])
+        if prepared is None:
+            url = f"{base}/pulls?state=all&sort=updated&direction=desc&per_page=100"
+            for item in self._http.items(url):
+                updated = records.parse_time(item.get("updated_at"))
+                if updated is not None and updated < start:
+                    break  # sorted by updated, newest first: the rest is older still
+                pulls.append((item, None))
         changes: list[MergedChange] = []
         reviews: list[Review] = []
         requests_: list[ChangeSummary] = []
         responses: dict[int, list[ChangeResponse]] = {}
         awaited = False  # a person's change someone may have answered: comments are worth reading
-        for item in pulls:
+        for item, node in pulls:
             request = records.change_summary(item, repo_forge_id=summary.forge_id)
             requests_.append(request)
             change = records.merged_change(item, repo_forge_id=summary.forge_id)
@@ -338,23 +502,50 @@ class GitHubForge:
             awaited = awaited or answerable
             if not (merged or answerable):
                 continue
-            for item_ in self._http.items(f"{base}/pulls/{request.number}/reviews?per_page=100"):
+            for item_ in self._reviews(base, request.number, node):
                 review = records.review(item_, repo_forge_id=summary.forge_id, change_number=request.number)
                 if review is None:
                     continue
                 reviews += [review] if merged else []
                 responses.setdefault(request.number, []).append(records.review_response(review))
         if awaited:
-            since_text = start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            url = f"{base}/issues/comments?since={since_text}&per_page=100"
-            for comment in self._http.items(url):
-                found = records.comment_response(comment)
-                if found is not None:
-                    responses.setdefault(found[0], []).append(found[1])
+            for number, response in self._comments(base, start, pulls, prepared is not None):
+                responses.setdefault(number, []).append(response)
         summaries = tuple(
             replace(r, responses=earliest_responses(responses.get(r.number, ()))) for r in requests_
         )
         return tuple(changes), tuple(reviews), summaries
+
+    def _reviews(self, base: str, number: int, node: records.JSON | None) -> Iterator[records.JSON]:
+        if node is None:
+            yield from self._http.items(f"{base}/pulls/{number}/reviews?per_page=100")
+            return
+        for review in (node.get("reviews") or {}).get("nodes") or ():
+            yield gql.as_rest_review(review)
+
+    def _comments(
+        self,
+        base: str,
+        start: datetime,
+        pulls: list[tuple[records.JSON, records.JSON | None]],
+        prepared: bool,
+    ) -> Iterator[tuple[int, ChangeResponse]]:
+        """(number, response) of the comments made in the window (REST: one listing of the
+        repository's comments since `start`; GraphQL: those the search returned)."""
+        if not prepared:
+            since_text = start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            for comment in self._http.items(f"{base}/issues/comments?since={since_text}&per_page=100"):
+                found = records.comment_response(comment)
+                if found is not None:
+                    yield found
+            return
+        for item, node in pulls:
+            for comment in ((node or {}).get("comments") or {}).get("nodes") or ():
+                created = records.parse_time(comment.get("createdAt"))
+                user = gql.as_rest_review(comment)["user"]
+                login, kind = records.login_of(user)
+                if created is not None and created >= start:
+                    yield int(item["number"]), ChangeResponse(login, is_bot_login(login, kind), created)
 
     # -- organisation-wide issue reads -------------------------------------------------------------
     def open_good_first_issues(self, namespace: str) -> Iterator[Issue]:

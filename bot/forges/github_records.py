@@ -45,7 +45,7 @@ def _time(data: JSON, key: str, fallback: datetime | None = None) -> datetime:
     return moment
 
 
-def _login(user: object) -> tuple[str, str | None]:
+def login_of(user: object) -> tuple[str, str | None]:
     """(login, account type) of a `simple-user`; deleted accounts come back as null → "ghost"."""
     if isinstance(user, Mapping):
         return str(user.get("login") or "ghost"), user.get("type")
@@ -102,8 +102,8 @@ def issue(data: JSON, *, repo_forge_id: str, repo_full_name: str) -> Issue:
         url=str(data.get("html_url") or ""),
         labels=tuple(label_names(data)),
         state=str(data.get("state") or "open"),
-        assignees=tuple(_login(user)[0] for user in data.get("assignees") or ()),
-        author=_login(data.get("user"))[0],
+        assignees=tuple(login_of(user)[0] for user in data.get("assignees") or ()),
+        author=login_of(data.get("user"))[0],
         created_at=_time(data, "created_at"),
         updated_at=_time(data, "updated_at"),
     )
@@ -134,7 +134,7 @@ def merged_change(data: JSON, *, repo_forge_id: str) -> MergedChange | None:
     merged_at = parse_time(data.get("merged_at"))
     if merged_at is None:
         return None  # closed without merging
-    login, kind = _login(data.get("user"))
+    login, kind = login_of(data.get("user"))
     return MergedChange(
         forge_id=str(data["id"]),
         repo_forge_id=repo_forge_id,
@@ -152,7 +152,7 @@ def review(data: JSON, *, repo_forge_id: str, change_number: int) -> Review | No
     submitted = parse_time(data.get("submitted_at"))
     if data.get("state") == "PENDING" or submitted is None:
         return None  # a draft review nobody else can see yet
-    login, kind = _login(data.get("user"))
+    login, kind = login_of(data.get("user"))
     return Review(
         forge_id=str(data["id"]),
         repo_forge_id=repo_forge_id,
@@ -168,7 +168,7 @@ def change_summary(
     data: JSON, *, repo_forge_id: str, responses: Sequence[ChangeResponse] = ()
 ) -> ChangeSummary:
     """A pull request (`pull-request-simple`, or a webhook's `pull_request`) in any state."""
-    login, kind = _login(data.get("user"))
+    login, kind = login_of(data.get("user"))
     merged_at = parse_time(data.get("merged_at"))
     closed_at = parse_time(data.get("closed_at"))
     state = "merged" if merged_at else "closed" if data.get("state") == "closed" else "open"
@@ -200,7 +200,7 @@ def comment_response(data: JSON) -> tuple[int, ChangeResponse] | None:
     created = parse_time(data.get("created_at"))
     if match is None or created is None:
         return None
-    login, kind = _login(data.get("user"))
+    login, kind = login_of(data.get("user"))
     return int(match["number"]), ChangeResponse(login, is_bot_login(login, kind), created)
 
 

@@ -36,10 +36,14 @@ from bot.forges.retry_after import retry_after_seconds
 # Sends a GET (url, extra headers) through the client: (status, lower-cased headers, body).
 Send = Callable[[str, dict[str, str] | None], tuple[int, dict[str, Any], str]]
 
+# Sends a POST (url, JSON body) through the client: (status, lower-cased headers, body).
+Post = Callable[[str, dict[str, Any]], tuple[int, dict[str, Any], str]]
+
 # Statuses the policy looks at; which of them are really retried is decided in `increment`.
 _RETRIED_STATUSES = (202, 403, 429, *range(500, 600))
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
 _KINDS = (  # first match wins: the kind a request is counted under in RequestStats.by_kind
+    (re.compile(r"/graphql$"), "graphql"),
     (re.compile(r"/orgs/[^/]+/repos"), "list"),
     (re.compile(r"/search/code"), "code_search"),  # a bucket of its own: 10 a minute
     (re.compile(r"/search/"), "search"),
@@ -176,17 +180,49 @@ class Reply:
 class Transport:
     """GETs through the client, counted in `stats` (thread-safe), failures as ForgeError."""
 
-    def __init__(self, send: Send, stats: RequestStats, token: str | None) -> None:
+    def __init__(self, send: Send, stats: RequestStats, token: str | None, post: Post | None = None) -> None:
         self._send = send
+        self._post = post
         self._token = token
         self.stats = stats
         self._lock = threading.Lock()  # fetch_details runs in a thread pool; stats are shared
 
     def record(self, url: str | None, status: int | None, *, retried: bool = False) -> None:
         kind = request_kind(url or "")
+        # GraphQL queries are charged in points (`charge`), not against the REST budget.
+        counted = status != 304 and kind != "graphql"
         with self._lock:
-            self.stats.add(kind, counted=status != 304, not_modified=status == 304)
+            self.stats.add(kind, counted=counted, not_modified=status == 304)
             self.stats.retries += int(retried)
+
+    def charge(self, points: int) -> None:
+        with self._lock:
+            self.stats.points += points
+
+    def post(self, url: str, payload: dict[str, Any]) -> Reply:
+        """One POST (GraphQL), not retried by the policy (urllib3 never retries a POST's status): the
+        caller decides, e.g. to split a batch that timed out. Every status comes back as a Reply;
+        a connection failure is a ForgeError."""
+        assert self._post is not None, "Transport built without a POST sender"
+        what = f"GitHub POST {urlsplit(url).path}"
+        try:
+            status, headers, body = self._post(url, payload)
+        except WaitTooLong as exc:
+            self.record(url, exc.status)
+            message = f"{what}: rate limited for {exc.wait:.0f}s, more than max_rate_limit_wait"
+            raise RateLimited(self._safe(message), exc.reset_at) from None
+        except requests.Timeout:  # a heavy query: answered like GitHub's own 502/504, so it is split
+            self.record(url, None)
+            return Reply(504, {}, None)
+        except requests.RequestException as exc:
+            self.record(url, None)
+            raise ForgeError(self._safe(f"{what}: {type(exc).__name__}")) from None
+        self.record(url, status)
+        try:
+            data = json.loads(body) if body else None
+        except ValueError:
+            data = None
+        return Reply(status, headers, data)
 
     def on_retry(self, url: str | None, status: int | None) -> None:
         self.record(url, status, retried=True)

@@ -4,15 +4,20 @@ Reads a group's projects (subgroups included) and, per project, a handful of req
 the root tree (plus `.gitlab/`, and `docs/` only when needed), the few files the catalog opens,
 recent commits and the MRs of the window (merged ones with their approvals; people's MRs touched
 since they were opened with approvals and, when they have comments, notes, for the first response).
+The MR listing itself is read group-wide when a crawl reads several projects (`prepare`): GitLab's
+group endpoint has no per-project cost. Languages, trees, files, commits, approvals and notes have no
+group-level endpoint and stay per project (per MR for the last two).
 Open good-first-issues are read group-wide, one query per configured label, never per project.
 Retries, rate limits and request counting live in the transport (gitlab_transport.py) beneath the client.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,9 +45,14 @@ from bot.forges.base import (
 )
 from bot.forges.gitlab_transport import GuardedAdapter, guarded_session
 
-ACTIVE_DAYS = 91  # 13 weeks: older last activity means no commits to count
-MAX_COMMIT_PAGES = 10  # 1000 commits in 13 weeks already saturates the activity score
+log = logging.getLogger(__name__)
+
+ACTIVE_DAYS = 7 * mapping.WEEKS  # older last activity means no commits to count
+MAX_COMMIT_PAGES = 30  # 3,000 commits a year; past that the oldest weeks undercount (the score reads 13)
 _NOTE_RESPONDERS = 3  # notes are read until this many people (not the author, not bots) have spoken
+_PER_PAGE = 100  # GitLab's largest page
+# Below this many projects needing their MR listing, per-project listings cost no more than the group's.
+GROUP_MERGE_REQUESTS_MIN = 2
 
 
 def _utc_now() -> datetime:
@@ -53,10 +63,20 @@ class _RateLimitedListing(ListingIncomplete, RateLimited):
     """A listing cut short by a rate limit: incomplete for the catalog, with the reset time."""
 
 
+@dataclass(frozen=True)
+class _PreparedChanges:
+    """One project's merge requests as the group listing returned them (newest update first), read
+    with `updated_after=cutoff`."""
+
+    cutoff: datetime
+    merge_requests: tuple[Mapping[str, Any], ...]
+
+
 class GitLabForge:
     """The `Forge` protocol over python-gitlab. Safe to share between crawl threads."""
 
     kind = "gitlab"
+    detail_batch = 1  # REST: one project per `fetch_batch` item, read concurrently by the crawl
 
     def __init__(
         self,
@@ -81,6 +101,8 @@ class GitLabForge:
         # exact repeats are dropped, since "Help wanted" and "help wanted" are two GitLab labels.
         self._label_names = tuple(dict.fromkeys(label for label in good_first_issue_labels if label))
         self._lookback = timedelta(days=lookback_days)
+        self._prepared: dict[str, _PreparedChanges] = {}  # project id -> its MRs, from `prepare`
+        self._prepared_lock = threading.Lock()  # fetch_details takes them from the crawl's threads
         adapter_options: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
         adapter = GuardedAdapter(
             stats=self.stats,
@@ -95,7 +117,7 @@ class GitLabForge:
             url,
             private_token=token,
             timeout=timeout,
-            per_page=100,
+            per_page=_PER_PAGE,
             retry_transient_errors=False,
             session=guarded_session(adapter),
         )
@@ -158,9 +180,109 @@ class GitLabForge:
                 raise
             return mapping.summary(project.attributes, self.host)
 
+    # -- merge requests group-wide ------------------------------------------------------------
+    def prepare(self, namespace: str, repos: Sequence[RepoSummary], since: datetime | None) -> None:
+        """Reads the group's merge requests of the window once (GET /groups/:id/merge_requests,
+        subgroups included) when at least GROUP_MERGE_REQUESTS_MIN of `repos` would each list theirs;
+        `fetch_details` then takes each project's from here instead of listing them itself.
+
+        Covered are the projects of `repos` that would list MRs and that the group endpoint answers
+        for: those in the group or a subgroup (it never includes projects shared into the group) and
+        not archived (`non_archived` defaults to true). MRs of other projects are dropped. Never
+        raises: on a failure, or when the group's listing would take more pages than the
+        per-project listings it replaces, nothing is kept and every project lists its own as before.
+        """
+        cutoff = self._cutoff(since)
+        group_path = namespace.casefold()
+        covered = {
+            r.forge_id
+            for r in repos
+            if self._lists_changes(r, cutoff)
+            and not r.archived
+            and (r.namespace.casefold() + "/").startswith(group_path + "/")
+        }
+        found: dict[str, dict[str, Mapping[str, Any]]] = {}  # project id -> MR id -> MR
+        if len(covered) >= GROUP_MERGE_REQUESTS_MIN:
+            found = self._group_merge_requests(namespace, cutoff, covered)
+        with self._prepared_lock:  # what an earlier prepare left (a failed read) must never be reused
+            self._prepared = {pid: _PreparedChanges(cutoff, tuple(found[pid].values())) for pid in found}
+
+    def _group_merge_requests(
+        self, namespace: str, cutoff: datetime, covered: set[str]
+    ) -> dict[str, dict[str, Mapping[str, Any]]]:
+        """The covered projects' MRs updated since `cutoff` (MR id -> MR, newest update first);
+        empty when the group read fails or would take as many pages as there are covered projects,
+        the least the per-project listings cost."""
+        found: dict[str, dict[str, Mapping[str, Any]]] = {pid: {} for pid in covered}
+        most = (len(covered) - 1) * _PER_PAGE  # MRs the group may return and still save requests
+        group = self._gl.groups.get(namespace, lazy=True)
+        try:
+            with self._translated(f"reading merge requests of group {namespace}"):
+                listing = group.mergerequests.list(
+                    state="all",
+                    scope="all",
+                    order_by="updated_at",
+                    sort="desc",
+                    updated_after=cutoff.isoformat(),
+                    per_page=_PER_PAGE,
+                    iterator=True,
+                )
+                # GitLab leaves X-Total out above 10,000 results: then we count as we read.
+                if (listing.total or 0) > most:
+                    return self._not_worth_it(namespace, len(covered))
+                for read, mr in enumerate(listing, start=1):
+                    if read > most:
+                        return self._not_worth_it(namespace, len(covered))
+                    attributes = mr.attributes
+                    mine = found.get(str(attributes["project_id"]))
+                    # Offset pages repeat an MR that an update moved while we read: keep the first.
+                    if mine is not None:
+                        mine.setdefault(str(attributes["id"]), attributes)
+        except ForgeError as exc:
+            log.warning(
+                "gitlab group merge requests not read, listing them per project: "
+                "group=%s projects=%d error=%s",
+                namespace,
+                len(covered),
+                exc,
+            )
+            return {}
+        return found
+
+    @staticmethod
+    def _not_worth_it(namespace: str, projects: int) -> dict[str, dict[str, Mapping[str, Any]]]:
+        log.info(
+            "gitlab group merge requests take more pages than listing them per project: group=%s projects=%d",
+            namespace,
+            projects,
+        )
+        return {}
+
+    def _take_prepared(self, project_id: str, cutoff: datetime) -> Iterable[Mapping[str, Any]] | None:
+        """This project's MRs from `prepare` (taken once: the memory is freed as projects are read),
+        when they cover the window from `cutoff`; else None."""
+        with self._prepared_lock:
+            prepared = self._prepared.pop(project_id, None)
+        return prepared.merge_requests if prepared is not None and prepared.cutoff <= cutoff else None
+
     # -- one project ------------------------------------------------------------------------
+    def fetch_batch(
+        self, summaries: Sequence[RepoSummary], since: datetime | None
+    ) -> list[RepoDetails | ForgeError]:
+        """One project after the other (`detail_batch` is 1: the crawl runs them concurrently)."""
+        results: list[RepoDetails | ForgeError] = []
+        for summary in summaries:
+            try:
+                results.append(self.fetch_details(summary, since))
+            except ForgeError as exc:
+                results.append(exc)
+        return results
+
     def fetch_details(self, summary: RepoSummary, since: datetime | None) -> RepoDetails:
         project = self._gl.projects.get(summary.forge_id, lazy=True)
+        cutoff = self._cutoff(since)
+        # Taken before any request, so a read that fails part-way leaves nothing behind.
+        prepared = self._take_prepared(summary.forge_id, cutoff)
         with self._translated(f"reading {summary.full_name}"):
             has_content = not summary.empty and summary.default_branch is not None
             languages: dict[str, float] = {}
@@ -171,7 +293,7 @@ class GitLabForge:
                     languages = {str(k): float(v) for k, v in answer.items()}
                 repo_files = self._files(project, str(summary.default_branch))
             primary = max(languages, key=languages.__getitem__) if languages else None
-            changes, reviews, requests = self._changes(project, summary, since)
+            changes, reviews, requests = self._changes(project, summary, cutoff, prepared)
             return RepoDetails(
                 summary=replace(summary, primary_language=primary),
                 subscribers=0,  # GitLab exposes no watcher count
@@ -237,7 +359,7 @@ class GitLabForge:
     def _weekly_commits(self, project: Project, summary: RepoSummary) -> tuple[int, ...]:
         now = self._now()
         if summary.pushed_at < now - timedelta(days=ACTIVE_DAYS):
-            return (0,) * mapping.WEEKS  # nothing pushed in 13 weeks: no request needed
+            return (0,) * mapping.WEEKS  # nothing pushed in a year: no request needed
         pages = project.commits.list(
             since=(now - mapping.WEEKS * mapping.WEEK).isoformat(),
             until=now.isoformat(),
@@ -251,33 +373,50 @@ class GitLabForge:
                 break  # older weeks then undercount, but the score is saturated long before
         return mapping.weekly_counts(times, now)
 
+    def _cutoff(self, since: datetime | None) -> datetime:
+        """The start of the MR window: `since`, but never further back than the look-back."""
+        return max(since or datetime.min.replace(tzinfo=UTC), self._now() - self._lookback)
+
+    @staticmethod
+    def _lists_changes(summary: RepoSummary, cutoff: datetime) -> bool:
+        """A merge bumps last activity: a project quiet since the cutoff has no MR to list."""
+        return not summary.empty and summary.pushed_at >= cutoff
+
     def _changes(
-        self, project: Project, summary: RepoSummary, since: datetime | None
+        self,
+        project: Project,
+        summary: RepoSummary,
+        cutoff: datetime,
+        prepared: Iterable[Mapping[str, Any]] | None,
     ) -> tuple[list[MergedChange], list[Review], list[ChangeSummary]]:
-        """Merge requests updated in the window, any state, in one listing: merged ones are the
-        ledger's, with their approvals; every one is a change request. Its first response comes from
-        approvals and notes, read only for people's MRs touched since they were opened (notes only
-        when the MR counts any `user_notes_count`)."""
-        cutoff = max(since or datetime.min.replace(tzinfo=UTC), self._now() - self._lookback)
-        if summary.empty or summary.pushed_at < cutoff:
-            return [], [], []  # a merge bumps last activity: nothing can have merged since
-        pages = project.mergerequests.list(
-            state="all",
-            order_by="updated_at",
-            sort="desc",
-            updated_after=cutoff.isoformat(),
-            iterator=True,
-        )
+        """Merge requests updated in the window, any state, in one listing (the project's own, or
+        its part of the group's when `prepared`): merged ones are the ledger's, with their
+        approvals; every one is a change request. Its first response comes from approvals and
+        notes, read only for people's MRs touched since they were opened (notes only when the MR
+        counts any `user_notes_count`)."""
+        if not self._lists_changes(summary, cutoff):
+            return [], [], []
+        listing = prepared
+        if listing is None:
+            pages = project.mergerequests.list(
+                state="all",
+                order_by="updated_at",
+                sort="desc",
+                updated_after=cutoff.isoformat(),
+                iterator=True,
+            )
+            listing = (mr.attributes for mr in pages)
         changes: list[MergedChange] = []
         reviews: list[Review] = []
         requests: list[ChangeSummary] = []
-        for mr in pages:
-            if mapping.parse_time(mr.updated_at) < cutoff:
+        for mr in listing:
+            updated_at = mapping.parse_time(mr["updated_at"])
+            if updated_at < cutoff:
                 break  # sorted by updated_at: everything further is older still
-            request = mapping.change_request(mr.attributes, summary.forge_id)
+            request = mapping.change_request(mr, summary.forge_id)
             merged = request.merged_at is not None and request.merged_at >= cutoff
-            change = mapping.merged_change(mr.attributes, summary.forge_id) if merged else None
-            touched = mapping.parse_time(mr.updated_at) != request.created_at
+            change = mapping.merged_change(mr, summary.forge_id) if merged else None
+            touched = updated_at != request.created_at
             ended = request.closed_at is not None and request.closed_at < cutoff
             answerable = touched and not request.author_is_bot and not ended
             responses: list[ChangeResponse] = []
@@ -293,7 +432,7 @@ class GitLabForge:
                     ]
                 else:
                     responses += mapping.approval_responses(approval)
-            if answerable and int(mr.attributes.get("user_notes_count") or 0) > 0:
+            if answerable and int(mr.get("user_notes_count") or 0) > 0:
                 responses += self._note_responses(handle, request.author)
             requests.append(replace(request, responses=earliest_responses(responses)))
         return changes, reviews, requests

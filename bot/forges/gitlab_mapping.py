@@ -7,9 +7,10 @@ bucketed, which user is a bot) read in one place and need no HTTP to test.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
+from bot.forges import base
 from bot.forges.base import (
     ChangeResponse,
     ChangeSummary,
@@ -20,8 +21,8 @@ from bot.forges.base import (
     is_bot_login,
 )
 
-WEEKS = 13
-WEEK = timedelta(days=7)
+WEEKS = base.PARTICIPATION_WEEKS  # the score reads the last 13, the portal export all 52
+WEEK = base.WEEK
 
 
 def parse_time(value: Any) -> datetime:
@@ -186,13 +187,5 @@ def approvals(payload: Mapping[str, Any], change: MergedChange) -> list[Review]:
 
 
 def weekly_counts(commit_times: Iterable[datetime], now: datetime) -> tuple[int, ...]:
-    """Counts per week for the 13 weeks ending `now`, oldest first (last = the 7 days up to now)."""
-    counts = [0] * WEEKS
-    for at in commit_times:
-        age = now - at
-        if age < timedelta(0):
-            continue  # clock skew: a commit "from the future" belongs to no past week
-        index = WEEKS - 1 - int(age / WEEK)
-        if index >= 0:
-            counts[index] += 1
-    return tuple(counts)
+    """Counts per week for the WEEKS weeks ending `now`, oldest first (last = the 7 days up to now)."""
+    return base.weekly_counts(commit_times, now, WEEKS)

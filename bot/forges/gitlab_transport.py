@@ -26,6 +26,7 @@ from bot.forges.retry_after import retry_after_seconds
 _KINDS = (  # first match wins: the kind a request is counted under in RequestStats.by_kind
     (re.compile(r"/merge_requests/[^/]+/approvals"), "approvals"),
     (re.compile(r"/merge_requests/[^/]+/notes"), "notes"),
+    (re.compile(r"/groups/[^/]+/merge_requests"), "group_merge_requests"),
     (re.compile(r"/merge_requests"), "merge_requests"),
     (re.compile(r"/repository/tree"), "tree"),
     (re.compile(r"/repository/files/"), "file"),

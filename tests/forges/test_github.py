@@ -233,7 +233,7 @@ def test_empty_repository_reads_no_tree_or_contents(acme: World, forge: GitHubFo
 
     details = forge.fetch_details(summary, None)
 
-    assert details.files == RepoFiles() and details.weekly_commits == (0,) * 13 and details.languages == {}
+    assert details.files == RepoFiles() and details.weekly_commits == (0,) * 52 and details.languages == {}
     assert paths(acme) == ["/repos/acme/blank"]
 
 
@@ -277,11 +277,12 @@ def test_stats_that_stay_202_give_up_after_the_retries(
 
 
 def test_idle_repository_skips_stats_and_pull_requests(acme: World, forge: GitHubForge) -> None:
-    repo(acme, "old", pushed_at=NOW - timedelta(days=200))
+    # Nothing pushed for over a year: all 52 weeks are idle, nothing can have merged in the window.
+    repo(acme, "old", created_at=NOW - timedelta(days=800), pushed_at=NOW - timedelta(days=400))
 
     details = forge.fetch_details(summary_of(forge, "old"), None)
 
-    assert details.weekly_commits == (0,) * 13 and details.merged_changes == ()
+    assert details.weekly_commits == (0,) * 52 and details.merged_changes == ()
     assert not paths(acme, "/stats/") and not paths(acme, "/pulls")
 
 

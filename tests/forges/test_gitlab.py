@@ -180,7 +180,7 @@ def test_empty_repository_reads_no_tree_files_or_commits(world: World, forge: Gi
     details = forge.fetch_details(summary, since=None)
 
     assert paths(world) == []  # no content, no activity: nothing to ask
-    assert details.weekly_commits == (0,) * 13
+    assert details.weekly_commits == (0,) * 52
     assert details.files.readme_path is None and details.languages == {}
 
 
@@ -234,13 +234,13 @@ def test_invalid_innersource_json_is_reported_not_raised(world: World, forge: Gi
 
 
 # -- commits --------------------------------------------------------------------------------------
-def test_weekly_commits_are_bucketed_into_13_weeks_ending_now(world: World, forge: GitLabForge) -> None:
-    weeks = [9] * 39 + [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]  # older weeks must not leak in
+def test_weekly_commits_are_bucketed_into_52_weeks_ending_now(world: World, forge: GitLabForge) -> None:
+    weeks = [9] * 8 + [n % 13 for n in range(52)]  # the 8 weeks before the year must not leak in
     active_repo(world, "platform", "busy", weekly_commits=weeks)
 
     details = forge.fetch_details(summary_of(forge, "platform", "busy"), since=None)
 
-    assert details.weekly_commits == tuple(weeks[-13:])
+    assert details.weekly_commits == tuple(weeks[-52:])
 
 
 def test_commit_pages_are_all_read(world: World, forge: GitLabForge) -> None:
@@ -251,11 +251,12 @@ def test_commit_pages_are_all_read(world: World, forge: GitLabForge) -> None:
 
 
 def test_quiet_project_gets_zero_commits_without_a_request(world: World, forge: GitLabForge) -> None:
-    active_repo(world, "platform", "quiet", pushed_at=NOW - timedelta(days=120), weekly_commits=[5] * 52)
+    quiet = NOW - timedelta(days=400)  # nothing pushed for over a year
+    active_repo(world, "platform", "quiet", created_at=quiet, pushed_at=quiet, weekly_commits=[5] * 52)
 
     details = forge.fetch_details(summary_of(forge, "platform", "quiet"), since=None)
 
-    assert details.weekly_commits == (0,) * 13
+    assert details.weekly_commits == (0,) * 52
     assert "commits" not in forge.stats.by_kind
 
 
@@ -286,7 +287,7 @@ def test_inactive_project_asks_for_no_merge_requests(world: World, forge: GitLab
 
 
 def test_typical_project_costs_five_requests(world: World, forge: GitLabForge) -> None:
-    repo = active_repo(world, "platform", "typical", weekly_commits=[3] * 52, languages={"Go": 10})
+    repo = active_repo(world, "platform", "typical", weekly_commits=[1] * 52, languages={"Go": 10})
     world.add_issue(repo, "Welcome", "a", ["good first issue"])  # costs nothing here any more
     summary = summary_of(forge, "platform", "typical")
     listing = dict(forge.stats.by_kind)

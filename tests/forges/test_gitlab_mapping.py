@@ -90,11 +90,12 @@ def test_weekly_counts_put_each_commit_in_its_week() -> None:
     times = [
         NOW,  # this week
         NOW - timedelta(days=7),  # exactly one week back: the week before
-        NOW - timedelta(days=90, hours=23),  # oldest counted week
-        NOW - timedelta(days=91),  # older than 13 weeks
+        NOW - timedelta(days=90, hours=23),  # 13 weeks back: the score's oldest week
+        NOW - timedelta(days=363, hours=23),  # oldest counted week (of 52: the export's)
+        NOW - timedelta(days=364),  # older than 52 weeks
         NOW + timedelta(minutes=5),  # clock skew
     ]
-    assert mapping.weekly_counts(times, NOW) == (1,) + (0,) * 10 + (1, 1)
+    assert mapping.weekly_counts(times, NOW) == (1,) + (0,) * 38 + (1,) + (0,) * 10 + (1, 1)
 
 
 def test_wait_seconds_reads_retry_after_in_both_forms_then_ratelimit_reset() -> None:
@@ -114,4 +115,6 @@ def test_request_kinds() -> None:
     assert request_kind(f"{base}/groups/a/issues") == "group_issues"
     assert request_kind(f"{base}/projects/1/issues?state=opened") == "issues"
     assert request_kind(f"{base}/projects/1/merge_requests/4/approvals") == "approvals"
+    assert request_kind(f"{base}/groups/a%2Fb/merge_requests?state=all") == "group_merge_requests"
+    assert request_kind(f"{base}/projects/1/merge_requests?state=all") == "merge_requests"
     assert request_kind(f"{base}/projects/1/repository/files/docs%2Fissues.md/raw") == "file"

@@ -3,18 +3,22 @@ against GitHub's real public schema with graphql-core, over the same World the R
 
 The schema (data/github-schema.graphql.gz: octokit/graphql-schema, MIT, see tests/data/SOURCES.md)
 validates every query exactly as GitHub would: a misspelt field or a wrong argument is an error here
-too, not an answer made up for it. The data served is the part of the schema a catalog crawl reads:
-`organization.repositories` (paged by cursor) and `repository(owner, name)` with their metadata,
-topics, languages, licence, default branch and its commit history counts, and `object(expression:
-"HEAD:path")` blobs and trees; `rateLimit` reports what the query cost, computed as GitHub documents
-it (each connection's requests, multiplied by its parents' page sizes, summed, divided by 100,
-rounded, at least 1). Fields outside that part resolve to null, or to an error where the schema
-says they cannot be null — honest about what the fake does not know.
+too, not an answer made up for it. The data served is the part of the schema a catalog crawl reads
+(`github_graphql_shapes.py`): `organization.repositories` (paged by cursor) and `repository(owner,
+name)` with their metadata, topics, languages, licence, default branch and its commit history
+(counts and commits, `since`/`until`), `object(expression: "HEAD:path")` blobs and trees (entries
+with their objects); and issue search (`github_graphql_search.py`): pull requests with reviews and
+comments, issues with labels and assignees. `rateLimit` reports what the query cost, computed as
+GitHub documents it (each connection's requests, multiplied by its parents' page sizes, summed,
+divided by 100, rounded, at least 1). Fields outside that part resolve to null, or to an error where
+the schema says they cannot be null — honest about what the fake does not know.
+
+A query selecting more `repository` fields than `World.graphql_max_repositories` gets GitHub's
+answer to a query that timed out: 502 with an empty body.
 """
 
 from __future__ import annotations
 
-import base64
 import gzip
 import json
 import threading
@@ -23,8 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLSchema,
+    InlineFragmentNode,
     OperationDefinitionNode,
     build_ast_schema,
     execute_sync,
@@ -35,9 +43,11 @@ from graphql.error import GraphQLError
 from graphql.language import VariableNode
 from graphql.utilities import value_from_ast_untyped
 
-from bot.sandbox.forge.github_shapes import web_root
+from bot.sandbox.forge import github_graphql_search
+from bot.sandbox.forge import github_graphql_shapes as shapes
+from bot.sandbox.forge.github_shapes import iso, web_root
 from bot.sandbox.forge.server import Request, Response
-from bot.sandbox.forge.world import FakeRepo, World
+from bot.sandbox.forge.world import World
 
 SCHEMA_FILE = Path(__file__).parent / "data" / "github-schema.graphql.gz"
 POINTS_PER_HOUR = 5_000  # a user token's GraphQL budget on github.com
@@ -62,6 +72,8 @@ def handle(world: World, request: Request) -> Response:
     run, 401 without a valid token."""
     if request.method != "POST" or request.path != "/graphql":
         return Response(404, {"message": "Not Found"})
+    with world.lock:
+        world.graphql_requests += 1
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if world.required_token is not None and (
         scheme.lower() not in ("token", "bearer") or token.strip() != world.required_token
@@ -76,6 +88,9 @@ def handle(world: World, request: Request) -> Response:
     problems = validate(schema(), document)
     if problems:
         return Response(200, {"errors": [{"message": p.message} for p in problems]})
+    limit = world.graphql_max_repositories
+    if limit is not None and repository_fields(document) > limit:
+        return Response(502, b"")  # GitHub's answer when a heavy query times out
     cost = query_cost(document, variables)
     web = web_root(request.base_url.removesuffix("/api") + "/api/v3")
     with world.lock:
@@ -134,6 +149,28 @@ def _page_size(field: FieldNode, variables: JSON) -> int | None:
     return None
 
 
+def repository_fields(document: DocumentNode) -> int:
+    """How many top-level `repository(owner, name)` fields the operations select, aliases counted."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+    def count(selections: Any) -> int:
+        found = 0
+        for selection in selections or ():
+            if isinstance(selection, FieldNode):
+                found += selection.name.value == "repository"
+            elif isinstance(selection, InlineFragmentNode):
+                found += count(selection.selection_set.selections)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
+                found += count(fragments[selection.name.value].selection_set.selections)
+        return found
+
+    return sum(
+        count(d.selection_set.selections)
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    )
+
+
 # -- the data ------------------------------------------------------------------------------------
 class _Root:
     """The query root: graphql-core's default resolver reads these attributes, calling the callables
@@ -146,112 +183,37 @@ class _Root:
             "limit": POINTS_PER_HOUR,
             "nodeCount": 0,
             "remaining": max(POINTS_PER_HOUR - used, 0),
-            "resetAt": _iso(_next_hour(world.now)),
+            "resetAt": iso(_next_hour(world.now)),
             "used": used,
         }
 
     def organization(self, info: Any, login: str) -> JSON:
-        repos = [r for r in self._world.repos if r.forge == "github" and r.namespace.lower() == login.lower()]
-        if not repos and login.lower() not in {o.lower() for o in self._world.github_orgs}:
+        world = self._world
+        repos = [r for r in world.repos if r.forge == "github" and r.namespace.lower() == login.lower()]
+        if not repos and login.lower() not in {o.lower() for o in world.github_orgs}:
             raise LookupError(f"Could not resolve to an Organization with the login of '{login}'.")
         return {
             "__typename": "Organization",
             "login": login,
-            "repositories": lambda info, first=None, after=None, **_: _connection(
-                sorted(repos, key=lambda r: r.id), first, after, lambda r: _repository(r, self._web)
+            "repositories": lambda info, first=None, after=None, **_: shapes.connection(
+                sorted(repos, key=lambda r: r.id),
+                first,
+                after,
+                lambda r: shapes.repository(r, self._web, world.now),
             ),
         }
 
     def repository(self, info: Any, owner: str, name: str, **_: Any) -> JSON | None:
-        found = self._world.find_repo("github", f"{owner}/{name}")
-        return _repository(found, self._web) if found is not None else None
+        full = f"{owner}/{name}".lower()  # GitHub names are case-insensitive
+        found = next(
+            (r for r in self._world.repos if r.forge == "github" and r.full_name.lower() == full), None
+        )
+        return shapes.repository(found, self._web, self._world.now) if found is not None else None
 
-
-def _connection(items: list[Any], first: int | None, after: str | None, node: Any) -> JSON:
-    start = int(base64.b64decode(after).decode().split(":")[1]) if after else 0
-    page = items[start : start + (first if first is not None else 100)]
-    end = start + len(page)
-    cursor = base64.b64encode(f"cursor:{end}".encode()).decode()
-    return {
-        "totalCount": len(items),
-        "nodes": [node(item) for item in page],
-        "edges": [{"node": node(item)} for item in page],
-        "pageInfo": {"hasNextPage": end < len(items), "endCursor": cursor if page else None},
-    }
-
-
-def _repository(repo: FakeRepo, web: str) -> JSON:
-    languages = sorted(repo.languages.items(), key=lambda item: -item[1])
-    return {
-        "__typename": "Repository",
-        "id": base64.b64encode(f"010:Repository{repo.id}".encode()).decode(),
-        "databaseId": repo.id,
-        "name": repo.name,
-        "nameWithOwner": repo.full_name,
-        "owner": {"__typename": "Organization", "login": repo.namespace},
-        "description": repo.description or None,
-        "url": f"{web}/{repo.full_name}",
-        "isArchived": repo.archived,
-        "isFork": repo.fork,
-        "isPrivate": repo.visibility != "public",
-        "isEmpty": repo.empty,
-        "visibility": repo.visibility.upper(),
-        "createdAt": _iso(repo.created_at),
-        "updatedAt": _iso(repo.updated_at),
-        "pushedAt": _iso(repo.pushed_at),
-        "stargazerCount": repo.stars,
-        "forkCount": repo.forks,
-        "watchers": lambda info, **_: {"totalCount": repo.watchers},
-        "repositoryTopics": lambda info, first=None, after=None: _connection(
-            list(repo.topics), first, after, lambda t: {"topic": {"name": t}}
-        ),
-        "languages": lambda info, first=None, after=None, **_: {
-            **_connection(languages, first, after, lambda item: {"name": item[0]}),
-            "edges": [{"size": size, "node": {"name": name}} for name, size in languages[: first or 100]],
-            "totalSize": sum(repo.languages.values()),
-        },
-        "licenseInfo": {"spdxId": repo.license_spdx} if repo.license_spdx else None,
-        "defaultBranchRef": None if repo.empty else {"name": repo.default_branch, "target": _commit(repo)},
-        "object": lambda info, expression=None, oid=None: _object(repo, expression),
-    }
-
-
-def _commit(repo: FakeRepo) -> JSON:
-    """The default branch's head: its history counts commits from the weekly counts (newest last)."""
-
-    def history(info: Any, since: str | None = None, **_: Any) -> JSON:
-        weeks = list(repo.weekly_commits)
-        if since is not None:
-            start = datetime.fromisoformat(since.replace("Z", "+00:00"))
-            age = (repo.pushed_at - start) // timedelta(weeks=1) + 1
-            weeks = weeks[-age:] if age > 0 else []
-        return {"totalCount": sum(weeks)}
-
-    return {"__typename": "Commit", "oid": f"{repo.id:040x}", "history": history}
-
-
-def _object(repo: FakeRepo, expression: str | None) -> JSON | None:
-    """`HEAD:path` (or `BRANCH:path`): a Blob for a file, a Tree for a directory (`HEAD:` the root)."""
-    if repo.empty or not expression or ":" not in expression:
-        return None
-    path = expression.split(":", 1)[1].strip("/")
-    if path in repo.files:
-        text = repo.files[path]
-        return {"__typename": "Blob", "text": text, "byteSize": len(text.encode()), "isBinary": False}
-    prefix = f"{path}/" if path else ""
-    names: dict[str, str] = {}
-    for file in repo.files:
-        if file.startswith(prefix):
-            head, _, rest = file[len(prefix) :].partition("/")
-            names[head] = "tree" if rest else "blob"
-    if not names:
-        return None
-    entries = [{"name": n, "path": prefix + n, "type": kind} for n, kind in sorted(names.items())]
-    return {"__typename": "Tree", "entries": entries}
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    def search(
+        self, info: Any, query: str, type: str, first: int | None = None, after: str | None = None, **_: Any
+    ) -> JSON:
+        return github_graphql_search.search(self._world, self._web, query, type, first, after)
 
 
 def _next_hour(moment: datetime) -> datetime:

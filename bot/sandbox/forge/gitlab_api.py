@@ -88,6 +88,8 @@ def _route(world: World, request: Request) -> Response:
             return _group_projects(world, request, _group(world, gid))
         case ["groups", gid, "issues"]:
             return _group_issues(world, request, _group(world, gid))
+        case ["groups", gid, "merge_requests"]:
+            return _group_merge_requests(world, request, _group(world, gid))
         case ["projects", pid]:
             return Response(200, shapes.project(_project(world, pid), request.base_url))
         case ["projects", pid, "languages"]:
@@ -102,7 +104,8 @@ def _route(world: World, request: Request) -> Response:
             repo = _project(world, pid)
             return _issues(world, request, [(repo, i) for i in list(repo.issues)])
         case ["projects", pid, "merge_requests"]:
-            return _merge_requests(world, request, _project(world, pid))
+            repo = _project(world, pid)
+            return _merge_requests(world, request, [(repo, p) for p in list(repo.pulls)])
         case ["projects", pid, "merge_requests", iid, "approvals"]:
             repo, pull = _merge_request(world, pid, iid)
             return Response(200, shapes.approvals(world, repo, pull, request.base_url))
@@ -289,19 +292,38 @@ def _window(
     return items
 
 
-def _merge_requests(world: World, request: Request, repo: FakeRepo) -> Response:
-    pulls = list(repo.pulls)
+_MR_SCOPES = {"all", "created_by_me", "assigned_to_me", "reviews_for_me", "created-by-me", "assigned-to-me"}
+_MR_STATES = {"all", "opened", "closed", "locked", "merged"}
+
+
+def _group_merge_requests(world: World, request: Request, path: str) -> Response:
+    """GET /groups/:id/merge_requests: the group's and its subgroups' projects (never projects shared
+    into the group), archived ones only with `non_archived=false`, as GitLab's finder answers."""
+    scope = request.query.get("scope", "all")  # no default on the group endpoint: every MR
+    if scope not in _MR_SCOPES:
+        raise _Error(400, "scope does not have a valid value")
+    repos = world.repos_of("gitlab", path, include_subgroups=True)
+    if _flag(request, "non_archived", default=True):
+        repos = [r for r in repos if not r.archived]
+    if scope != "all":  # the fake's token is nobody's: nothing is by, for or assigned to it
+        repos = []
+    return _merge_requests(world, request, [(r, p) for r in repos for p in list(r.pulls)])
+
+
+def _merge_requests(world: World, request: Request, found: list[tuple[FakeRepo, FakePull]]) -> Response:
     state = request.query.get("state", "all")
+    if state not in _MR_STATES:
+        raise _Error(400, "state does not have a valid value")
     if state != "all":
-        pulls = [p for p in pulls if {"open": "opened"}.get(p.state, p.state) == state]
-    pulls = _window(request, pulls, lambda p: p.updated_at, lambda p: p.created_at)
-    keys: dict[str, Callable[[Any], Any]] = {
-        "created_at": lambda p: (p.created_at, p.id),
-        "updated_at": lambda p: (p.updated_at, p.id),
-        "merged_at": lambda p: (p.merged_at or p.created_at, p.id),
+        found = [(r, p) for r, p in found if {"open": "opened"}.get(p.state, p.state) == state]
+    found = _window(request, found, lambda rp: rp[1].updated_at, lambda rp: rp[1].created_at)
+    keys: dict[str, Callable[[tuple[FakeRepo, FakePull]], Any]] = {
+        "created_at": lambda rp: (rp[1].created_at, rp[1].id),
+        "updated_at": lambda rp: (rp[1].updated_at, rp[1].id),
+        "merged_at": lambda rp: (rp[1].merged_at or rp[1].created_at, rp[1].id),
     }
-    ordered = _ordered(request, pulls, keys, "created_at")
-    return _paginate(request, [shapes.merge_request(world, repo, p, request.base_url) for p in ordered])
+    ordered = _ordered(request, found, keys, "created_at")
+    return _paginate(request, [shapes.merge_request(world, r, p, request.base_url) for r, p in ordered])
 
 
 def _check_ref(request: Request, repo: FakeRepo, name: str, message: str) -> None:

@@ -11,6 +11,8 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+WEEK = timedelta(weeks=1)
+
 
 def utc(year: int, month: int, day: int, hour: int = 0) -> datetime:
     return datetime(year, month, day, hour, tzinfo=UTC)
@@ -125,6 +127,22 @@ class FakeRepo:
         return issues
 
 
+def commit_times(repo: FakeRepo, now: datetime) -> list[datetime]:
+    """When the default branch's commits were made, oldest first, synthesised from `weekly_commits`.
+
+    The last count is the week ending at `now`, the one before it the week before, and so on. A
+    week's c commits sit at start + (k+1)·week/(c+1), strictly inside it, so bucketing them by week
+    gives the counts back exactly (what the REST participation statistics answer). Whole seconds,
+    as git records commit times.
+    """
+    weeks = len(repo.weekly_commits)
+    return [
+        (now - (weeks - index) * WEEK + WEEK * (k + 1) / (count + 1)).replace(microsecond=0)
+        for index, count in enumerate(repo.weekly_commits)
+        for k in range(count)
+    ]
+
+
 @dataclass
 class Fault:
     """Answer the next `times` requests whose path (query string included) contains `path_contains`."""
@@ -153,6 +171,10 @@ class World:
         self.lock = threading.RLock()
         self.now = now or datetime.now(UTC)
         self.graphql_points_used = 0  # GraphQL rate-limit points charged (github_graphql.py)
+        self.graphql_requests = 0  # POSTs that reached the GraphQL endpoint (injected faults answer first)
+        # A query selecting more `repository(owner, name)` fields than this gets the 502 of a query
+        # that timed out on GitHub; None: no limit.
+        self.graphql_max_repositories: int | None = None
         self.github_orgs: list[str] = []
         self.gitlab_groups: list[str] = []  # full paths; subgroups listed too ("a", "a/b")
         self.users: dict[str, FakeUser] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import requests
 
@@ -112,3 +114,61 @@ def test_group_issues_filter_by_all_labels_exactly_with_state_and_pages(world: W
     assert len(titles) == 131 and "both" in titles  # subgroups in; closed, case variants, archived out
     assert {i["state"] for i in first.json()} == {"opened"}
     assert [i["id"] for i in all_of] == [both.id]  # a comma list means all of the labels
+
+
+def test_group_merge_requests_cover_subgroups_but_not_archived_projects_or_other_groups(
+    world: World, api: str
+) -> None:
+    top = world.new_repo("gitlab", "platform", "api")
+    sub = world.new_repo("gitlab", "platform/security", "policies")
+    old = world.new_repo("gitlab", "platform", "old", archived=True)
+    other = world.new_repo("gitlab", "marketing", "site")
+    for repo in (top, sub, old, other):
+        world.add_pull(repo, f"Fix {repo.name}", "a")
+    url = f"{api}/groups/platform/merge_requests"
+
+    default = requests.get(url, params={"scope": "all"}).json()
+    with_archived = requests.get(url, params={"scope": "all", "non_archived": "false"}).json()
+    subgroup = requests.get(f"{api}/groups/platform%2Fsecurity/merge_requests").json()
+
+    assert {m["title"] for m in default} == {"Fix api", "Fix policies"}
+    assert {m["title"] for m in with_archived} == {"Fix api", "Fix policies", "Fix old"}
+    assert [(m["title"], m["project_id"]) for m in subgroup] == [("Fix policies", sub.id)]
+    assert requests.get(url, params={"scope": "everything"}).status_code == 400
+    assert requests.get(url, params={"scope": "created_by_me"}).json() == []  # the token is nobody's
+    assert requests.get(f"{api}/groups/nope/merge_requests").status_code == 404
+
+
+def test_group_merge_requests_filter_by_state_and_update_then_sort_and_page(world: World, api: str) -> None:
+    top = world.new_repo("gitlab", "platform", "api")
+    sub = world.new_repo("gitlab", "platform/security", "policies")
+    since = world.now - timedelta(days=10)
+    for n in range(120):  # one every 2 hours, alternating projects: 120 inside the window
+        world.add_pull(top if n % 2 else sub, f"mr {n}", "a", created_at=world.now - timedelta(hours=2 * n))
+    merged = world.add_pull(top, "merged", "a", state="merged", created_at=since + timedelta(days=1))
+    world.add_pull(sub, "too old", "a", created_at=since - timedelta(seconds=1))
+    world.add_pull(top, "on the edge", "a", created_at=since)  # updated_after is inclusive
+    url = f"{api}/groups/platform/merge_requests"
+    query: dict[str, str | int] = {
+        "state": "all",
+        "scope": "all",
+        "order_by": "updated_at",
+        "sort": "desc",
+        "updated_after": since.isoformat(),
+        "per_page": 100,
+    }
+
+    first = requests.get(url, params=query)
+    second = requests.get(first.links["next"]["url"])
+    only_merged = requests.get(url, params={**query, "state": "merged"}).json()
+
+    h = first.headers
+    assert (h["X-Total"], h["X-Total-Pages"], h["X-Next-Page"], h["X-Page"]) == ("122", "2", "2", "1")
+    assert first.links["next"]["url"].startswith(f"{api}/groups/platform/merge_requests?")
+    assert second.headers["X-Next-Page"] == "" and "next" not in second.links
+    listed = first.json() + second.json()
+    assert len(listed) == 122 and {m["project_id"] for m in listed} == {top.id, sub.id}
+    updated = [m["updated_at"] for m in listed]
+    assert updated == sorted(updated, reverse=True) and listed[-1]["title"] == "on the edge"
+    assert [m["id"] for m in only_merged] == [merged.id]
+    assert requests.get(url, params={"state": "open"}).status_code == 400  # GitLab says "opened"
