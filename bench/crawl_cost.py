@@ -68,6 +68,9 @@ def main() -> int:
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--api", choices=("graphql", "rest"), default="graphql", help="how GitHub is read")
+    parser.add_argument(
+        "--batch", type=int, default=Settings().github_graphql_batch, help="repositories per GraphQL query"
+    )
     args = parser.parse_args()
 
     now = datetime.now(UTC)
@@ -82,6 +85,7 @@ def main() -> int:
             gitlab_groups=tuple(world.gitlab_groups),
             crawl_workers=args.workers,
             github_crawl_api=args.api,
+            github_graphql_batch=args.batch,
         )
         core: Core = build_core(settings)
         database = settings.database_url.split("://")[0]

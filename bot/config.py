@@ -95,7 +95,7 @@ class Settings(BaseModel):
     lookback_days: int = Field(default=180, ge=1, le=3650)
     # GitHub detail reads: "graphql" (dozens of repositories per query, points) or "rest" (~6 requests each)
     github_crawl_api: Literal["graphql", "rest"] = "graphql"
-    github_graphql_batch: int = Field(default=50, ge=1, le=100)  # repositories per GraphQL query
+    github_graphql_batch: int = Field(default=100, ge=1, le=100)  # repositories per GraphQL query
     # Good-first-issue routing and delivery (bot/services/routing.py, bot/slack/outbox.py)
     gfi_daily_cap: int = Field(default=5, ge=0, le=100)  # instant DMs per person per local day
     digest_hour: int = Field(default=9, ge=0, le=23)  # local hour of daily/weekly digests

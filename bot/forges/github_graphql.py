@@ -39,7 +39,7 @@ from bot.forges.github_transport import Transport, rate_limit_wait
 
 log = logging.getLogger(__name__)
 
-BATCH = 50  # repositories per query at first; halved for the rest of the crawl when one times out
+BATCH = 100  # repositories per query at first; halved for the rest of the crawl when one times out
 SEARCH_CAP = 1000  # search returns at most this many results per query: larger windows are split
 _PAGE = 100
 _POINTS_MARGIN = 25  # stop (or wait for the reset) before the budget runs this low

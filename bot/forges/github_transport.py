@@ -204,24 +204,37 @@ class Transport:
         caller decides, e.g. to split a batch that timed out. Every status comes back as a Reply;
         a connection failure is a ForgeError."""
         assert self._post is not None, "Transport built without a POST sender"
-        what = f"GitHub POST {urlsplit(url).path}"
+        post = self._post
+        return self._exchange(f"GitHub POST {urlsplit(url).path}", url, lambda: post(url, payload), post=True)
+
+    def _exchange(
+        self, what: str, url: str, call: Callable[[], tuple[int, dict[str, Any], str]], *, post: bool = False
+    ) -> Reply:
+        """Sends, counts, decodes: every status comes back as a Reply; a wait longer than allowed is
+        RateLimited, a connection failure a ForgeError (a POST's timeout: a 504 Reply, so the caller
+        can ask for less)."""
         try:
-            status, headers, body = self._post(url, payload)
+            status, headers, body = call()
+        except StillComputing:
+            self.record(url, 202)
+            return Reply(202, {}, None)
         except WaitTooLong as exc:
             self.record(url, exc.status)
             message = f"{what}: rate limited for {exc.wait:.0f}s, more than max_rate_limit_wait"
             raise RateLimited(self._safe(message), exc.reset_at) from None
-        except requests.Timeout:  # a heavy query: answered like GitHub's own 502/504, so it is split
+        except requests.Timeout as exc:
             self.record(url, None)
-            return Reply(504, {}, None)
+            if post:  # a heavy query: answered like GitHub's own 504, so it is split
+                return Reply(504, {}, None)
+            raise ForgeError(self._safe(f"{what}: {type(exc).__name__} after retries")) from None
         except requests.RequestException as exc:
             self.record(url, None)
-            raise ForgeError(self._safe(f"{what}: {type(exc).__name__}")) from None
+            raise ForgeError(self._safe(f"{what}: {type(exc).__name__} after retries")) from None
         self.record(url, status)
         try:
             data = json.loads(body) if body else None
         except ValueError:
-            data = None
+            data = None  # e.g. a proxy's HTML error page
         return Reply(status, headers, data)
 
     def on_retry(self, url: str | None, status: int | None) -> None:
@@ -233,25 +246,11 @@ class Transport:
     def get(self, url: str, *, etag: str | None = None, allow: Collection[int] = ()) -> Reply:
         """One GET, retried by the policy. 200/202/204/304 and `allow`ed statuses are returned."""
         what = f"GitHub GET {urlsplit(url).path}"
-        try:
-            status, headers, body = self._send(url, {"If-None-Match": etag} if etag else None)
-        except StillComputing:
-            self.record(url, 202)
-            return Reply(202, {}, None)
-        except WaitTooLong as exc:
-            self.record(url, exc.status)
-            message = f"{what}: rate limited for {exc.wait:.0f}s, more than max_rate_limit_wait"
-            raise RateLimited(self._safe(message), exc.reset_at) from None
-        except requests.RequestException as exc:
-            self.record(url, None)
-            raise ForgeError(self._safe(f"{what}: {type(exc).__name__} after retries")) from None
-        self.record(url, status)
-        try:
-            data = json.loads(body) if body else None
-        except ValueError:
-            data = None  # e.g. a proxy's HTML error page
+        headers_ = {"If-None-Match": etag} if etag else None
+        reply = self._exchange(what, url, lambda: self._send(url, headers_))
+        status, headers, data = reply.status, reply.headers, reply.data
         if status in (200, 202, 204, 304) or status in allow:
-            return Reply(status, headers, data)
+            return reply
         message = str(data.get("message") or "") if isinstance(data, dict) else ""
         wait = rate_limit_wait(headers, time.time()) if status in (403, 429) else None
         if wait is None and status in (403, 429) and "rate limit" in message.lower():
