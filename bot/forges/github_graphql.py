@@ -59,6 +59,10 @@ def graphql_url(api_url: str) -> str:
     return api.removesuffix("/v3") + "/graphql" if api.endswith("/api/v3") else api + "/graphql"
 
 
+def _full_name(summary: RepoSummary) -> str:
+    return summary.full_name
+
+
 def _literal(text: str) -> str:
     """A GraphQL string literal (JSON's escapes are GraphQL's)."""
     return json.dumps(text)
@@ -182,32 +186,39 @@ class Batches:
         self._lock = threading.Lock()
 
     def run(
-        self, items: Sequence[_I], send: Callable[[Sequence[_I]], list[_O | ForgeError]]
+        self,
+        items: Sequence[_I],
+        send: Callable[[Sequence[_I]], list[_O | ForgeError]],
+        name: Callable[[_I], str],
     ) -> list[_O | ForgeError]:
-        """`send(part)` answers one result per item; this calls it on parts of at most `size`."""
+        """`send(part)` answers one result per item; this calls it on parts of at most `size`.
+        `name(item)` names the repository in the error when GitHub gives up on it alone."""
         results: list[_O | ForgeError] = []
         start = 0
         while start < len(items):
             part = items[start : start + self.size]
-            results += self._attempt(part, send)
+            results += self._attempt(part, send, name)
             start += len(part)
         return results
 
     def _attempt(
-        self, part: Sequence[_I], send: Callable[[Sequence[_I]], list[_O | ForgeError]]
+        self,
+        part: Sequence[_I],
+        send: Callable[[Sequence[_I]], list[_O | ForgeError]],
+        name: Callable[[_I], str],
     ) -> list[_O | ForgeError]:
         try:
             return send(part)
         except TooHeavy as exc:
             if len(part) == 1:
-                return [ForgeError(f"GitHub GraphQL gave up on this repository even alone: {exc}")]
+                return [ForgeError(f"GitHub GraphQL {name(part[0])}: gave up on it even alone ({exc})")]
             with self._lock:
                 self.size = max(1, min(self.size, len(part) // 2))
             log.info(
                 "github graphql query too heavy (%s): %d repositories per query from now", exc, self.size
             )
             middle = len(part) // 2
-            return self._attempt(part[:middle], send) + self._attempt(part[middle:], send)
+            return self._attempt(part[:middle], send, name) + self._attempt(part[middle:], send, name)
 
 
 # -- repositories -------------------------------------------------------------------------------
@@ -222,14 +233,23 @@ class RepoRead:
 
 
 _HISTORY = "history(first: 100, since: $since) { pageInfo { hasNextPage } nodes { committedDate } }"
-_CONTENT = f"""
-  languages(first: 100, orderBy: {{field: SIZE, direction: DESC}}) {{ edges {{ size node {{ name }} }} }}
-  root: object(expression: "HEAD:") {{ ... on Tree {{ entries {{ path type }} }} }}
-  dotgithub: object(expression: "HEAD:.github") {{
-    ... on Tree {{ entries {{ path type object {{ ... on Tree {{ entries {{ path type }} }} }} }} }}
-  }}
-  docs: object(expression: "HEAD:docs") {{ ... on Tree {{ entries {{ path type }} }} }}
+_CONTENT = """
+  languages(first: 100, orderBy: {field: SIZE, direction: DESC}) { edges { size node { name } } }
+  root: object(expression: "HEAD:") { ... on Tree { entries { path type } } }
+  dotgithub: object(expression: "HEAD:.github") {
+    ... on Tree { entries { path type object { ... on Tree { entries { path type } } } } }
+  }
+  docs: object(expression: "HEAD:docs") { ... on Tree { entries { path type } } }"""
+_COMMITS = f"""
   defaultBranchRef {{ target {{ ... on Commit {{ {_HISTORY} }} }} }}"""
+
+
+def _content(summary: RepoSummary, since: datetime) -> str:
+    """What to ask of a repository besides its subscribers: nothing for an empty one, no commit
+    history for one not pushed to within the year (its weeks are idle)."""
+    if summary.empty:
+        return ""
+    return _CONTENT + (_COMMITS if summary.pushed_at >= since else "")
 
 
 def _repository(alias: str, full_name: str, body: str) -> str:
@@ -245,12 +265,10 @@ def read_repositories(
 
     def send(part: Sequence[RepoSummary]) -> list[RepoRead | ForgeError]:
         fields = [
-            _repository(
-                f"r{i}", s.full_name, "databaseId watchers { totalCount }" + ("" if s.empty else _CONTENT)
-            )
+            _repository(f"r{i}", s.full_name, "databaseId watchers { totalCount }" + _content(s, since))
             for i, s in enumerate(part)
         ]
-        uses_since = any(not s.empty for s in part)
+        uses_since = any(_HISTORY in _content(s, since) for s in part)
         head = "query Repositories($since: GitTimestamp!)" if uses_since else "query Repositories"
         query = f"{head} {{ {_RATE}\n" + "\n".join(fields) + "\n}"
         data, errors = client.run(query, {"since": _stamp(since)} if uses_since else None)
@@ -265,7 +283,7 @@ def read_repositories(
             results.append(_repo_read(node, now))
         return results
 
-    reads = batches.run(summaries, send)
+    reads = batches.run(summaries, send, _full_name)
     busy = [(i, s) for i, (s, r) in enumerate(zip(summaries, reads, strict=True)) if isinstance(r, _Busy)]
     if busy:
         counted = _weekly_counts_of_busy(client, [s for _, s in busy], now)
@@ -341,7 +359,7 @@ def _weekly_counts_of_busy(
             )
         return out
 
-    return Batches(_BUSY_WEEKS_PER_QUERY).run(summaries, send)
+    return Batches(_BUSY_WEEKS_PER_QUERY).run(summaries, send, _full_name)
 
 
 # -- files ----------------------------------------------------------------------------------------
@@ -381,7 +399,7 @@ def read_texts(
             out.append(texts)
         return out
 
-    return batches.run(wanted, send)
+    return batches.run(wanted, send, lambda item: item[0])
 
 
 # -- pull requests, organisation-wide --------------------------------------------------------------
