@@ -8,6 +8,7 @@ Faults injected into the World (502, 429, 403 rate limits) are answered before a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable
@@ -103,7 +104,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(payload)
+            # A client that gave up waiting (its timeout), as clients of GitHub do, is no error here.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(payload)
 
     def _answer(self, forge: str, route: Route | None, request: Request, path_and_query: str) -> Response:
         world = self.server.world
