@@ -239,6 +239,16 @@ class GitHubForge:
         if self._graphql is None:
             return [self._one(summary, since) for summary in summaries]
         try:
+            return self._graphql_batch(summaries, since)
+        except (KeyError, TypeError, ValueError) as exc:  # an answer not shaped like GitHub's
+            failure = ForgeError(f"GitHub GraphQL: unexpected answer ({exc!r})")
+            return [failure for _ in summaries]
+
+    def _graphql_batch(
+        self, summaries: Sequence[RepoSummary], since: datetime | None
+    ) -> list[RepoDetails | ForgeError]:
+        assert self._graphql is not None
+        try:
             reads = gql.read_repositories(self._graphql, self._batches, summaries, self._now())
             plans: list[tuple[RepoSummary, gql.RepoRead, repo_files.TreeFacts, list[str]]] = []
             for summary, read in zip(summaries, reads, strict=True):
@@ -253,11 +263,24 @@ class GitHubForge:
             if isinstance(found, ForgeError):
                 files[summary.forge_id] = found
                 continue
-            files[summary.forge_id] = self._files_from(summary, facts, found.get, summary.secret_scanning)
+            opener = self._opener(f"{self._api}/repos/{summary.full_name}", found)
+            try:
+                files[summary.forge_id] = self._files_from(summary, facts, opener, summary.secret_scanning)
+            except ForgeError as exc:
+                files[summary.forge_id] = exc
         return [
             self._assemble(summary, read, files.get(summary.forge_id), since)
             for summary, read in zip(summaries, reads, strict=True)
         ]
+
+    def _opener(self, base: str, texts: dict[str, str | None]) -> Callable[[str], str | None]:
+        """Texts the files query read; one GraphQL cut short (over 512 KB) is read over REST (1 MB)."""
+
+        def read(path: str) -> str | None:
+            text = texts.get(path)
+            return self._text(base, path) if text == gql.TRUNCATED else text
+
+        return read
 
     def _one(self, summary: RepoSummary, since: datetime | None) -> RepoDetails | ForgeError:
         try:
@@ -429,26 +452,28 @@ class GitHubForge:
         Only when some repository to read was pushed in the window; on failure each repository's
         pull requests are read over REST as before."""
         key = namespace.lower()
+        self._batches.reset()
         with self._pulls_lock:
             self._pulls.pop(key, None)
         start = self._window_start(since)
         if self._graphql is None or not any(not r.empty and r.pushed_at >= start for r in repos):
             return
         wanted = {r.forge_id for r in repos}
-        found: dict[str, list[records.JSON]] = {}
+        found: dict[str, dict[str, records.JSON]] = {}  # repository id -> pull request id -> newest read
         try:
             for node in gql.pull_requests(self._graphql, namespace, start, self._now):
                 repository = node.get("repository")
                 repo_id = str(repository.get("databaseId")) if isinstance(repository, dict) else ""
                 if repo_id in wanted:
-                    found.setdefault(repo_id, []).append(node)
+                    found.setdefault(repo_id, {})[str(node["fullDatabaseId"])] = node
         except (ForgeError, KeyError, TypeError, ValueError) as exc:
             log.warning(
                 "github pull request search failed, reading them per repository: org=%s: %s", namespace, exc
             )
             return
         with self._pulls_lock:
-            self._pulls[key], self._pulls_since[key] = found, start
+            self._pulls[key] = {repo_id: list(pulls.values()) for repo_id, pulls in found.items()}
+            self._pulls_since[key] = start
 
     def _prepared(
         self, summary: RepoSummary, start: datetime
@@ -456,6 +481,10 @@ class GitHubForge:
         """(REST-shaped pull, GraphQL node) of the repository's pull requests from `prepare`, newest
         update first as REST lists them; None when `prepare` did not cover this window."""
         key = summary.namespace.lower()
+        # Pushed so lately that search may not have indexed its newest pull request yet: read it over
+        # REST, or a merge missed now would never be read (the repository looks unchanged next time).
+        if summary.pushed_at > self._now() - gql.SEARCH_LAG:
+            return None
         with self._pulls_lock:
             if key not in self._pulls or self._pulls_since[key] > start:
                 return None

@@ -40,8 +40,9 @@ from bot.forges.github_transport import Transport, rate_limit_wait
 log = logging.getLogger(__name__)
 
 BATCH = 100  # repositories per query at first; halved for the rest of the crawl when one times out
-SEARCH_CAP = 1000  # search returns at most this many results per query: larger windows are split
 _PAGE = 100
+TRUNCATED = "\x00truncated"  # read_texts' mark for a file GraphQL cut short
+SEARCH_LAG = timedelta(minutes=10)  # how far GitHub's search index may trail: see GitHubForge._prepared
 _POINTS_MARGIN = 25  # stop (or wait for the reset) before the budget runs this low
 _SECONDARY_RETRIES = 3
 _BUSY_WEEKS_PER_QUERY = 25  # repositories per query when counting busy ones week by week (52 counts each)
@@ -98,6 +99,8 @@ class GraphQL:
             reply = self._http.post(self._url, {"query": query, "variables": dict(variables or {})})
             if reply.status in (403, 429):
                 wait = rate_limit_wait(reply.headers, time.time())
+                if wait is None and "rate limit" in _message(reply.data).lower():
+                    wait = rate_limit_wait({"retry-after": "60"}, time.time())  # GitHub: wait a minute
                 if wait is None:
                     raise ForgeError(f"GitHub GraphQL: {reply.status} {_message(reply.data)}".strip())
                 if wait[0] > self._max_wait or attempt == _SECONDARY_RETRIES:
@@ -182,8 +185,13 @@ class Batches:
     """
 
     def __init__(self, size: int = BATCH) -> None:
-        self.size = max(1, size)
+        self.size = self.initial = max(1, size)
         self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        """Back to the first size: called once per crawl, so one bad hour does not cost every later crawl."""
+        with self._lock:
+            self.size = self.initial
 
     def run(
         self,
@@ -276,7 +284,8 @@ def read_repositories(
         results: list[RepoRead | ForgeError] = []
         for i, summary in enumerate(part):
             node = data.get(f"r{i}")
-            if not isinstance(node, Mapping):
+            # A field that failed inside it comes back null: stored, it would read as "nothing there".
+            if not isinstance(node, Mapping) or f"r{i}" in problems:
                 reason = problems.get(f"r{i}", "not found (renamed, deleted or hidden since it was listed)")
                 results.append(ForgeError(f"GitHub GraphQL {summary.full_name}: {reason}"))
                 continue
@@ -287,10 +296,12 @@ def read_repositories(
     busy = [(i, s) for i, (s, r) in enumerate(zip(summaries, reads, strict=True)) if isinstance(r, _Busy)]
     if busy:
         counted = _weekly_counts_of_busy(client, [s for _, s in busy], now)
-        for (i, _), weeks in zip(busy, counted, strict=True):
+        for (i, summary), weeks in zip(busy, counted, strict=True):
             read = reads[i]
             assert isinstance(read, RepoRead)
-            reads[i] = weeks if isinstance(weeks, ForgeError) else _plain(read, weeks)
+            if isinstance(weeks, ForgeError):  # unknown, not a failed repository (REST's 202 is the same)
+                log.warning("github weekly commits not counted: repo=%s: %s", summary.full_name, weeks)
+            reads[i] = _plain(read, () if isinstance(weeks, ForgeError) else weeks)
     return reads
 
 
@@ -373,7 +384,8 @@ def read_texts(
         fields = []
         for i, (full_name, paths) in enumerate(part):
             blobs = " ".join(
-                f"f{j}: object(expression: {_literal('HEAD:' + path)}) {{ ... on Blob {{ text isBinary }} }}"
+                f"f{j}: object(expression: {_literal('HEAD:' + path)}) "
+                "{ ... on Blob { text isBinary isTruncated } }"
                 for j, path in enumerate(paths)
             )
             fields.append(_repository(f"r{i}", full_name, blobs or "databaseId"))
@@ -382,20 +394,19 @@ def read_texts(
         out: list[dict[str, str | None] | ForgeError] = []
         for i, (full_name, paths) in enumerate(part):
             node = data.get(f"r{i}")
-            if not isinstance(node, Mapping):
+            if not isinstance(node, Mapping) or f"r{i}" in problems:
                 out.append(
                     ForgeError(f"GitHub GraphQL {full_name}: {problems.get(f'r{i}', 'files not read')}")
                 )
                 continue
             texts: dict[str, str | None] = {}
             for j, path in enumerate(paths):
-                blob = node.get(f"f{j}")
-                ok = (
-                    isinstance(blob, Mapping)
-                    and not blob.get("isBinary")
-                    and isinstance(blob.get("text"), str)
-                )
-                texts[path] = str(blob["text"]) if ok and isinstance(blob, Mapping) else None
+                blob = _mapping(node.get(f"f{j}"))
+                if blob.get("isTruncated"):  # over GraphQL's 512 KB: the caller reads it over REST (1 MB)
+                    texts[path] = TRUNCATED
+                    continue
+                ok = not blob.get("isBinary") and isinstance(blob.get("text"), str)
+                texts[path] = str(blob["text"]) if ok else None
             out.append(texts)
         return out
 
@@ -405,9 +416,9 @@ def read_texts(
 # -- pull requests, organisation-wide --------------------------------------------------------------
 _PULL = f"""
   ... on PullRequest {{
-    databaseId number title url state createdAt updatedAt mergedAt closedAt {_ACTOR}
+    fullDatabaseId number title url state createdAt updatedAt mergedAt closedAt {_ACTOR}
     repository {{ databaseId }}
-    reviews(first: 100) {{ totalCount nodes {{ databaseId state submittedAt {_ACTOR} }} }}
+    reviews(first: 100) {{ totalCount nodes {{ fullDatabaseId state submittedAt {_ACTOR} }} }}
     comments(first: 100) {{ totalCount nodes {{ createdAt {_ACTOR} }} }}
   }}"""
 _SEARCH = f"""query PullRequests($q: String!, $after: String) {{ {_RATE}
@@ -421,7 +432,7 @@ _MORE = """query More($owner: String!, $name: String!, $number: Int!, $after: St
   } }
 }"""
 _MORE_FIELDS = {
-    "reviews": f"databaseId state submittedAt {_ACTOR}",
+    "reviews": f"fullDatabaseId state submittedAt {_ACTOR}",
     "comments": f"createdAt {_ACTOR}",
 }
 
@@ -429,40 +440,33 @@ _MORE_FIELDS = {
 def pull_requests(client: GraphQL, org: str, start: datetime, now: Callable[[], datetime]) -> Iterator[JSON]:
     """Every pull request of the organisation updated at or after `start`, each with all its
     reviews and comments (`reviews.nodes`, `comments.nodes`). Raises ForgeError when the search
-    cannot be read whole: a partial list would read as "no pull requests" for some repositories."""
-    first = start.astimezone(UTC).replace(microsecond=0)
-    yield from _search_window(client, org, first, None, now)
+    cannot be read whole: a partial list would read as "no pull requests" for some repositories.
 
-
-def _search_window(
-    client: GraphQL, org: str, start: datetime, end: datetime | None, now: Callable[[], datetime]
-) -> Iterator[JSON]:
-    span = f">={_stamp(start)}" if end is None else f"{_stamp(start)}..{_stamp(end)}"
-    query = f"org:{org} is:pr updated:{span} sort:updated-asc"
+    Paged by time, not by cursor: each query asks for the first hundred updated at or after the
+    latest update read so far, oldest first. A pull request updated while the search is read then
+    moves to a later page (and comes again, newer: keep the last one) instead of shifting the pages
+    under a cursor and hiding another; and no query needs more than its first hundred results, far
+    under search's 1,000 cap. `now` is unused (kept for the adapter's clock)."""
+    del now
+    cursor = start.astimezone(UTC).replace(microsecond=0)
     after: str | None = None
-    page = 0
     while True:
+        query = f"org:{org} is:pr updated:>={_stamp(cursor)} sort:updated-asc"
         data, _ = client.run(_SEARCH, {"q": query, "after": after})
         found = data.get("search")
         if not isinstance(found, Mapping) or not isinstance(found.get("nodes"), list):
             raise ForgeError(f"GitHub GraphQL search {query!r}: unexpected answer")
-        if page == 0 and int(found.get("issueCount") or 0) > SEARCH_CAP:
-            upper = end or max(now(), start + timedelta(seconds=2))
-            if upper - start < timedelta(seconds=2):
-                raise ForgeError(
-                    f"GitHub GraphQL search {query!r}: over {SEARCH_CAP} results within a second"
-                )
-            middle = (start + (upper - start) / 2).replace(microsecond=0)
-            yield from _search_window(client, org, start, middle, now)
-            yield from _search_window(client, org, middle + timedelta(seconds=1), end, now)
+        nodes = [n for n in found["nodes"] if isinstance(n, Mapping) and n.get("fullDatabaseId") is not None]
+        for node in nodes:
+            yield _complete(client, org, node)
+        info = _mapping(found.get("pageInfo"))
+        if not info.get("hasNextPage") or not nodes:
             return
-        for node in found["nodes"]:
-            if isinstance(node, Mapping) and node.get("databaseId") is not None:
-                yield _complete(client, org, node)
-        info = found.get("pageInfo") or {}
-        if not info.get("hasNextPage"):
-            return
-        after, page = str(info.get("endCursor")), page + 1
+        latest = max((parse_time(n.get("updatedAt")) or cursor for n in nodes), default=cursor)
+        if latest > cursor:
+            cursor, after = latest, None
+        else:  # a hundred updated within one second: page on within it
+            after = str(info.get("endCursor"))
 
 
 def _complete(client: GraphQL, org: str, node: JSON) -> JSON:
@@ -505,7 +509,7 @@ def as_rest_pull(node: JSON) -> dict[str, Any]:
     """A search node in REST's `pull-request-simple` shape, so one mapping (github_records) serves
     both APIs and their results cannot drift apart."""
     return {
-        "id": node.get("databaseId"),
+        "id": node.get("fullDatabaseId"),  # a BigInt (as text): ids have outgrown 32 bits
         "number": node.get("number"),
         "title": node.get("title"),
         "html_url": node.get("url"),
@@ -520,7 +524,7 @@ def as_rest_pull(node: JSON) -> dict[str, Any]:
 
 def as_rest_review(node: JSON) -> dict[str, Any]:
     return {
-        "id": node.get("databaseId"),
+        "id": node.get("fullDatabaseId"),
         "user": _user(node.get("author")),
         "state": node.get("state"),
         "submitted_at": node.get("submittedAt"),
@@ -531,8 +535,11 @@ def _user(actor: object) -> dict[str, Any] | None:
     """A GraphQL actor as REST's simple-user: `__typename` Bot is REST's `type: Bot`."""
     if not isinstance(actor, Mapping) or not actor.get("login"):
         return None  # a deleted account: REST says null too ("ghost")
-    kind = actor.get("__typename")
-    return {"login": actor["login"], "type": "Bot" if kind == "Bot" else "User"}
+    if actor.get("__typename") != "Bot":
+        return {"login": actor["login"], "type": "User"}
+    # GraphQL names an app's bot `dependabot`; REST (and webhooks, and `bot_logins`) `dependabot[bot]`.
+    login = str(actor["login"])
+    return {"login": login if login.endswith("[bot]") else f"{login}[bot]", "type": "Bot"}
 
 
 def _stamp(moment: datetime) -> str:

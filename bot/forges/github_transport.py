@@ -224,7 +224,10 @@ class Transport:
             raise RateLimited(self._safe(message), exc.reset_at) from None
         except requests.Timeout as exc:
             self.record(url, None)
-            if post:  # a heavy query: answered like GitHub's own 504, so it is split
+            # No answer in time to a POST that was sent (not a connection that never opened).
+            if post and not isinstance(
+                exc, requests.ConnectTimeout
+            ):  # a heavy query: answered like GitHub's own 504, so it is split
                 return Reply(504, {}, None)
             raise ForgeError(self._safe(f"{what}: {type(exc).__name__} after retries")) from None
         except requests.RequestException as exc:

@@ -238,7 +238,7 @@ class GitLabForge:
                     # Offset pages repeat an MR that an update moved while we read: keep the first.
                     if mine is not None:
                         mine.setdefault(str(attributes["id"]), attributes)
-        except ForgeError as exc:
+        except (ForgeError, KeyError, TypeError, ValueError) as exc:  # never raises: per project instead
             log.warning(
                 "gitlab group merge requests not read, listing them per project: "
                 "group=%s projects=%d error=%s",

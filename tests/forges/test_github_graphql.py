@@ -92,6 +92,44 @@ def test_batches_too_heavy_for_github_are_halved_until_answered(acme: World, mak
     assert [list(d.languages) for d in got] == [list(d.languages) for d in expected]  # dicts: order too
 
 
+def test_the_next_crawl_starts_again_at_the_full_batch(acme: World, make_forge: MakeForge) -> None:
+    for i in range(12):
+        repo(acme, f"svc-{i:02}")
+    summaries = listed(make_forge)
+    acme.graphql_max_repositories = 4
+    forge = make_forge(batch=50)
+    crawl(forge, summaries)
+    assert forge._batches.size <= 4
+    acme.graphql_max_repositories = None  # the bad hour is over
+
+    forge.prepare("acme", summaries, None)  # the next crawl
+
+    assert forge._batches.size == 50
+    acme.clear_log()
+    details_only(forge.fetch_batch(summaries, None))
+    assert graphql_statuses(acme) == [200, 200]  # all 12 in one query, their files in another
+
+
+def test_a_repository_pushed_moments_ago_reads_its_pull_requests_over_rest(
+    acme: World, make_forge: MakeForge
+) -> None:
+    settled, fresh = repo(acme, "settled"), repo(acme, "fresh")
+    with_pull_requests(acme, settled)
+    with_pull_requests(acme, fresh)
+    acme.add_pull(fresh, "Just merged", "carol", state="merged", created_at=NOW - timedelta(minutes=3))
+    summaries = listed(make_forge)
+    forge = make_forge()
+    acme.clear_log()
+
+    got = crawl(forge, summaries)
+
+    # Search may not have indexed a merge of three minutes ago: that repository is read over REST,
+    # the one pushed days ago comes from the search.
+    assert {p.split("/")[3] for p in paths(acme, "/pulls?")} == {"fresh"}
+    assert "Just merged" in {c.title for c in got[0].merged_changes}
+    assert got == rest(make_forge, summaries)
+
+
 def test_a_repository_github_gives_up_on_even_alone_is_an_error_of_its_own(
     acme: World, make_forge: MakeForge
 ) -> None:
@@ -244,11 +282,14 @@ def test_a_repository_gone_since_the_listing_is_an_error_the_others_are_read(
 
 
 # -- 7, 8: pull requests through the organisation's search ----------------------------------------
-def test_pull_request_search_over_the_cap_is_split_and_read_whole(acme: World, make_forge: MakeForge) -> None:
+def test_pull_request_search_over_the_cap_is_paged_by_time_and_read_whole(
+    acme: World, make_forge: MakeForge
+) -> None:
     busy = repo(acme, "busy")
-    for i in range(1_050):  # one every 200 minutes, the oldest 146 days ago: all in the window
+    for i in range(1_050):  # one every 200 minutes, the newest an hour ago, the oldest 146 days ago
         state = "merged" if i % 100 == 0 else "open"
-        acme.add_pull(busy, f"Change {i}", "carol", state=state, created_at=NOW - timedelta(minutes=200 * i))
+        at = NOW - timedelta(minutes=60 + 200 * i)
+        acme.add_pull(busy, f"Change {i}", "carol", state=state, created_at=at)
     summaries = listed(make_forge)
     forge = make_forge()
     acme.clear_log()

@@ -118,6 +118,7 @@ def _common(world: World, web: str, repo: FakeRepo, item: Item, kind: str) -> JS
         "__typename": kind,
         "id": node_id(kind, item.id),
         "databaseId": item.id,
+        "fullDatabaseId": str(item.id),  # BigInt: GitHub sends it as a string
         "number": item.number,
         "title": item.title,
         "createdAt": iso(item.created_at),
@@ -182,6 +183,7 @@ def _review(world: World, review: FakeReview) -> JSON:
     return {
         "id": node_id("PullRequestReview", review.id),
         "databaseId": review.id,
+        "fullDatabaseId": str(review.id),
         "author": actor(world, review.reviewer),
         "state": review.state,
         "submittedAt": submitted,

@@ -53,13 +53,14 @@ def parse_time(text: str) -> datetime:
 
 def actor(world: World, login: str) -> JSON:
     """An `Actor`: a `Bot` as the REST API types it (a bot account, or a login ending in [bot]),
-    else a `User` (also for logins the World does not know)."""
+    else a `User` (also for logins the World does not know). A Bot's GraphQL login lacks REST's
+    "[bot]" suffix (`dependabot`, where REST says `dependabot[bot]`), as on GitHub."""
     user = world.users.get(login)
     ident = user.id if user else stable_id(login)
     kind = "Bot" if (user and user.is_bot) or login.endswith("[bot]") else "User"
     return {
         "__typename": kind,
-        "login": login,
+        "login": login.removesuffix("[bot]") if kind == "Bot" else login,
         "id": node_id(kind, ident),
         "databaseId": ident,
         "name": user.name if user and kind == "User" else None,

@@ -56,7 +56,9 @@ def search_all(forge: FakeForge, query: str, q: str) -> tuple[int, list[dict[str
 
 
 def who(user: dict[str, Any]) -> tuple[str, str]:
-    return user["login"], user["type"]
+    """(GraphQL login, type) of a REST user: GraphQL names a Bot without REST's "[bot]" suffix."""
+    login = user["login"].removesuffix("[bot]") if user["type"] == "Bot" else user["login"]
+    return login, user["type"]
 
 
 def assert_pulls_as_rest_serves_them(forge: FakeForge, nodes: list[dict[str, Any]]) -> None:
