@@ -86,8 +86,7 @@ def _user_by_id(world: World, request: Request, user_id: str) -> Response:
 
 
 def _find_repo(world: World, owner: str, name: str) -> FakeRepo | None:
-    full = f"{owner}/{name}".lower()  # GitHub logins and repository names are case-insensitive
-    return next((r for r in world.repos if r.forge == "github" and r.full_name.lower() == full), None)
+    return world.github_repo(f"{owner}/{name}")  # case-insensitive, as GitHub
 
 
 _ISSUE_COMMENTS = re.compile(_REPO + r"/issues/(?P<n>\d+)/comments$")

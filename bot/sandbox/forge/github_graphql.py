@@ -204,10 +204,7 @@ class _Root:
         }
 
     def repository(self, info: Any, owner: str, name: str, **_: Any) -> JSON | None:
-        full = f"{owner}/{name}".lower()  # GitHub names are case-insensitive
-        found = next(
-            (r for r in self._world.repos if r.forge == "github" and r.full_name.lower() == full), None
-        )
+        found = self._world.github_repo(f"{owner}/{name}")  # case-insensitive, as GitHub
         return shapes.repository(found, self._web, self._world.now) if found is not None else None
 
     def search(

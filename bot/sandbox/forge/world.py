@@ -185,6 +185,7 @@ class World:
         self.stats_pending: dict[int, int] = {}
         self.required_token: str | None = None  # when set, requests without it get 401
         self._ids = itertools.count(1000)
+        self._github_index: tuple[int, dict[str, FakeRepo]] | None = None  # see github_repo
 
     def next_id(self) -> int:
         return next(self._ids)
@@ -288,6 +289,28 @@ class World:
                     or (include_subgroups and r.namespace.startswith(namespace + "/"))
                 )
             ]
+
+    def github_repo(self, full_name: str) -> FakeRepo | None:
+        """GitHub's repository by owner/name, case-insensitively, as GitHub finds it: through an index
+        (a 50,000-repository organisation must not cost a scan per lookup), rebuilt whenever the
+        repositories were added or removed, or a name no longer matches (a rename)."""
+        key = full_name.lower()
+        with self.lock:
+            index = self._github_index
+            if index is None or index[0] != len(self.repos):
+                index = self._github_index = (len(self.repos), self._index_github())
+            found = index[1].get(key)
+            if found is None or found.full_name.lower() != key:
+                self._github_index = (len(self.repos), self._index_github())
+                found = self._github_index[1].get(key)
+            return found
+
+    def _index_github(self) -> dict[str, FakeRepo]:
+        index: dict[str, FakeRepo] = {}
+        for repo in self.repos:
+            if repo.forge == "github":
+                index.setdefault(repo.full_name.lower(), repo)
+        return index
 
     def find_repo(self, forge: str, full_name_or_id: str) -> FakeRepo | None:
         with self.lock:
