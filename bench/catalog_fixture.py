@@ -24,7 +24,8 @@ from bot.catalog.readiness import ReadinessFacts, checklist, is_ready, maintaine
 from bot.catalog.score import ScoreInputs, activity_score
 from bot.config import Settings
 from bot.db.engine import normalise_url
-from bot.db.models import GoodFirstIssue, Project
+from bot.db.models import Contribution, GoodFirstIssue, Project
+from bot.db.progression import ChangeRequest
 from bot.sandbox.forge.generated_org import (
     _DOMAINS,
     _KINDS,
@@ -44,6 +45,7 @@ ARCHIVED, FORK, PRIVATE_HIDDEN = 0.03, 0.015, 0.005
 INNERSOURCE, README, CONTRIBUTING, CODEOWNERS = 0.35, 0.95, 0.38, 0.55
 LICENSE, TEMPLATES, SECRET_SCAN = 0.6, 0.3, 0.15
 WITH_GOOD_FIRST_ISSUES = 0.20
+ACTIVE = 0.25  # with `ledger`: listed projects with change requests (1 before the windows, 0-8 in them)
 PEOPLE = 5_000
 
 _LANG_NAMES = tuple(name for name, _ in _LANGS)
@@ -61,27 +63,35 @@ _ISSUE_TITLES = ("Fix flaky test", "Add metrics", "Update README", "Refactor con
                  "Handle timeouts", "Bump dependencies", "Add input validation")  # fmt: skip
 
 
-def populate(database_url: str, projects: int = 50_000, seed: int = 7) -> int:
+def populate(database_url: str, projects: int = 50_000, seed: int = 7, ledger: bool = False) -> int:
     """Fill an empty catalog with `projects` rows (about 95% listed); returns how many were written.
 
     Migrates the database first. Same seed, same catalog (apart from timestamps, relative to now).
+    With `ledger`, a quarter of the listed projects also get change requests over the last 180 days
+    and merged contributions (some older), what a project card's metrics read; the projects are the
+    same either way.
     """
     build_core(Settings(database_url=database_url)).engine.dispose()  # migrations
     # Plain executemany: psycopg then prepares the INSERT once and pipelines the rows, where
     # SQLAlchemy's default multi-row VALUES makes it re-parse a huge statement per batch (3x slower).
     engine = create_engine(normalise_url(database_url), use_insertmanyvalues=False)
     try:
-        _fill(engine, projects, random.Random(seed), datetime.now(UTC))
+        ledger_rng = random.Random(seed + 1) if ledger else None
+        _fill(engine, projects, random.Random(seed), datetime.now(UTC), ledger_rng)
         if engine.dialect.name == "postgresql":
             # Autovacuum would gather statistics on a live database by now; plan queries on them.
             with engine.begin() as connection:
-                connection.execute(text("ANALYZE projects, good_first_issues"))
+                tables = "projects, good_first_issues"
+                tables += ", change_requests, contributions" if ledger else ""
+                connection.execute(text(f"ANALYZE {tables}"))
     finally:
         engine.dispose()
     return projects
 
 
-def _fill(engine: Engine, projects: int, rng: random.Random, now: datetime) -> None:
+def _fill(
+    engine: Engine, projects: int, rng: random.Random, now: datetime, ledger: random.Random | None = None
+) -> None:
     projects_table, issues_table = Project.__table__, GoodFirstIssue.__table__
     with engine.begin() as connection:
         if connection.scalar(select(func.count()).select_from(projects_table)):
@@ -94,6 +104,11 @@ def _fill(engine: Engine, projects: int, rng: random.Random, now: datetime) -> N
             issues = [issue for _, fresh in batch for issue in fresh]
             if issues:
                 connection.execute(insert(issues_table), issues)
+            if ledger is not None:
+                changes, merges = _ledger([row for row, _ in batch if row["listed"]], ledger, now)
+                for table, rows in ((ChangeRequest, changes), (Contribution, merges)):
+                    if rows:
+                        connection.execute(insert(table), rows)
         if engine.dialect.name == "postgresql":  # the id sequence has to move past the given ids
             sequence = "SELECT setval(pg_get_serial_sequence('projects', 'id'), :n)"
             connection.execute(text(sequence), {"n": projects})
@@ -233,6 +248,51 @@ def _project(
     if _DIGEST is not None:
         project["search_digest"] = _DIGEST(project)
     return project, issues
+
+
+def _ledger(
+    projects: list[dict[str, Any]], rng: random.Random, now: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Change requests (merged, closed or open; most answered) and merged contributions of the active
+    share of these projects, by their maintainers and by others."""
+    changes: list[dict[str, Any]] = []
+    merges: list[dict[str, Any]] = []
+    for project in projects:
+        if rng.random() >= ACTIVE:
+            continue
+        forge, host, pid = project["forge"], project["host"], project["id"]
+        where = f"{project['web_url']}/{'-/merge_requests' if forge == 'gitlab' else 'pull'}"
+        owners = [str(m).lstrip("@") for m in project["maintainers"]] or ["dev0000"]
+        for number in range(1, rng.randint(2, 10)):
+            author = rng.choice(owners) if rng.random() < 0.4 else f"dev{rng.randrange(PEOPLE):04d}"
+            created = now - timedelta(days=rng.uniform(0, 180) if number > 1 else rng.uniform(180, 700))
+            responded = created + timedelta(hours=rng.expovariate(1 / 12))
+            roll = rng.random()
+            stopped = min(now, created + timedelta(days=rng.expovariate(1 / 2)))
+            merged = stopped if roll < 0.7 else None
+            closed = stopped if roll < 0.85 else None
+            first_response = responded if rng.random() < 0.8 and responded < (closed or now) else None
+            key = f"{forge}:{host}:%s:{pid}-{number}"
+            changes.append(
+                {
+                    "key": key % "change", "project_id": pid, "forge": forge, "host": host,
+                    "number": number, "title": f"Change {number}", "url": f"{where}/{number}",
+                    "author": author, "author_is_bot": False, "state": "merged" if merged else
+                    "closed" if closed else "open", "created_at": created, "merged_at": merged,
+                    "closed_at": closed, "first_response_at": first_response,
+                    "updated_at": max(t for t in (created, merged, closed, first_response) if t),
+                }
+            )  # fmt: skip
+            if merged is not None:
+                merges.append(
+                    {
+                        "key": key % "merged_change", "project_id": pid, "forge": forge, "host": host,
+                        "kind": "merged_change", "author": author, "author_is_bot": False,
+                        "number": number, "title": f"Change {number}", "url": f"{where}/{number}",
+                        "occurred_at": merged,
+                    }
+                )  # fmt: skip
+    return changes, merges
 
 
 def _readme(name: str, domain: str, description: str, primary: str) -> str:

@@ -27,6 +27,7 @@ from bot.db.models import SEARCHED_COLUMNS, Project, search_digest
 log = logging.getLogger(__name__)
 
 REBUILD_SHARE = 0.10  # dead slots plus changes beyond this share of the catalog: rebuild, don't patch
+IDLE_SECONDS = 0.05  # no request for this long: the process is idle enough for background work
 _CHUNK = 2_000
 SEARCH_COLUMNS = [Project.id, Project.search_digest] + [getattr(Project, c) for c in SEARCHED_COLUMNS]
 
@@ -87,7 +88,16 @@ class CatalogSearch:
         self._checked_at = 0.0
         self._lock = threading.Lock()  # one load/refresh at a time
         self._refreshing = False
+        self._companions: list[Callable[[], object]] = []
+        self._companions_lock = threading.Lock()
+        self._pending: list[Callable[[], object]] = []  # added after loading, not run yet
+        self._used_at = 0.0  # time.monotonic() of the last request that used the index
         self.loaded_from_snapshot = False
+
+    @property
+    def snapshot_path(self) -> Path | None:
+        """Where the index is kept on disk between runs (other caches keep theirs beside it)."""
+        return self._snapshot
 
     @property
     def index(self) -> SearchIndex:
@@ -102,75 +112,111 @@ class CatalogSearch:
         """Open, unassigned good-first-issues of a project, as of the last refresh."""
         return self._issues.get(project_id)
 
+    def add_companion(self, refresh: Callable[[], object]) -> None:
+        """Keep something else in memory on the index's schedule (a project card's metrics, who
+        subscribes to what): `refresh` runs after every refresh of the index, on the same thread, and
+        should itself be cheap when nothing changed. Added after the index has loaded, it first runs in
+        the background when a request next uses the index: start-up neither waits for it nor shares
+        the interpreter with it."""
+        self._companions.append(refresh)  # refresh() runs a copy of the list
+        if self._current is not None:
+            self._pending.append(refresh)
+
+    def idle(self, seconds: float = IDLE_SECONDS) -> bool:
+        """Whether no request has used the index for `seconds` (real time): background work that
+        would compete with answers for the interpreter waits for this."""
+        return time.monotonic() - self._used_at >= seconds
+
     def _fresh(self) -> tuple[SearchIndex, ProjectRows]:
+        self._used_at = time.monotonic()
         if self._current is None:
             self.refresh()
         elif self._clock() - self._checked_at >= self._refresh_seconds and not self._refreshing:
             self._refreshing = True
             threading.Thread(target=self._refresh_in_background, name="search-refresh", daemon=True).start()
+        elif self._pending:
+            pending, self._pending = self._pending, []
+            first = threading.Thread(
+                target=_logged, args=(lambda: self._refresh_companions(pending),), name="search-refresh"
+            )
+            first.daemon = True
+            first.start()
         assert self._current is not None
         return self._current
 
     def _refresh_in_background(self) -> None:
         try:
-            self.refresh()
-        except Exception:  # the old index keeps serving; the next request tries again
-            log.exception("event=search_refresh_failed")
+            _logged(self.refresh)
         finally:
             self._refreshing = False
 
     def refresh(self) -> None:
-        """Bring the index up to date now (used at start-up and by tests that just crawled)."""
+        """Bring the index and its companions up to date now (used at start-up and by tests that just
+        crawled)."""
         with self._lock:
-            started = time.perf_counter()
-            starting = self._current is None
-            if starting and self._snapshot is not None:
-                self._load_snapshot()
-            with self._sessions() as session:
-                self._issues.refresh(session)
-            fingerprint = self._current_fingerprint()
-            if fingerprint == self._fingerprint and self._current is not None:
-                self._checked_at = self._clock()  # nothing changed: two aggregate queries, no rows read
-                return
-            current = self._current_digests()
-            changed = [i for i, d in current.items() if self._digests.get(i) != d]
-            gone = [i for i in self._digests if i not in current]
-            # Many changes (a crawl re-scored everything) or many dead slots: build a new index off to
-            # the side, where no search waits for it, and swap it in; otherwise patch the live one.
-            rebuild = (
-                self._current is None
-                or self._current[0].dead_share + len(changed) / max(len(current), 1) > REBUILD_SHARE
+            self._refresh_index()
+        self._pending = []
+        self._refresh_companions(self._companions)
+
+    def _refresh_companions(self, companions: Sequence[Callable[[], object]]) -> None:
+        # A lock of their own: a slow companion (metrics recomputed) never holds up the index.
+        with self._companions_lock:
+            for companion in list(companions):
+                try:
+                    companion()
+                except Exception:  # one stale cache must not stop the index, or the others, refreshing
+                    log.exception("event=search_companion_failed companion=%s", _name(companion))
+
+    def _refresh_index(self) -> None:
+        started = time.perf_counter()
+        starting = self._current is None
+        if starting and self._snapshot is not None:
+            self._load_snapshot()
+        with self._sessions() as session:
+            self._issues.refresh(session)
+        fingerprint = self._current_fingerprint()
+        if fingerprint == self._fingerprint and self._current is not None:
+            self._checked_at = self._clock()  # nothing changed: two aggregate queries, no rows read
+            return
+        current = self._current_digests()
+        changed = [i for i, d in current.items() if self._digests.get(i) != d]
+        gone = [i for i in self._digests if i not in current]
+        # Many changes (a crawl re-scored everything) or many dead slots: build a new index off to
+        # the side, where no search waits for it, and swap it in; otherwise patch the live one.
+        rebuild = (
+            self._current is None
+            or self._current[0].dead_share + len(changed) / max(len(current), 1) > REBUILD_SHARE
+        )
+        if rebuild:
+            fresh, rows = SearchIndex(), ProjectRows()
+            for batch in self._rows_of(list(current)):
+                rows.put(batch)
+                fresh.upsert(document_from_row(row) for row in batch)
+            fresh.warm()
+            self._current = (fresh, rows)
+        elif self._current is not None:
+            index, rows = self._current
+            # Rows first, index second: a search never ranks a project whose row is not there yet.
+            for batch in self._rows_of(changed):
+                rows.put(batch)
+                index.upsert(document_from_row(row) for row in batch)
+            index.remove(gone)
+            rows.remove(gone)
+            index.warm()
+        self._digests = current
+        self._fingerprint = fingerprint
+        self._checked_at = self._clock()
+        if changed or gone:
+            log.info(
+                "event=search_refresh rebuilt=%s changed=%d removed=%d projects=%d duration_ms=%.0f",
+                rebuild,
+                len(changed),
+                len(gone),
+                len(current),
+                (time.perf_counter() - started) * 1000,
             )
-            if rebuild:
-                fresh, rows = SearchIndex(), ProjectRows()
-                for batch in self._rows_of(list(current)):
-                    rows.put(batch)
-                    fresh.upsert(document_from_row(row) for row in batch)
-                fresh.warm()
-                self._current = (fresh, rows)
-            elif self._current is not None:
-                index, rows = self._current
-                # Rows first, index second: a search never ranks a project whose row is not there yet.
-                for batch in self._rows_of(changed):
-                    rows.put(batch)
-                    index.upsert(document_from_row(row) for row in batch)
-                index.remove(gone)
-                rows.remove(gone)
-                index.warm()
-            self._digests = current
-            self._fingerprint = fingerprint
-            self._checked_at = self._clock()
-            if changed or gone:
-                log.info(
-                    "event=search_refresh rebuilt=%s changed=%d removed=%d projects=%d duration_ms=%.0f",
-                    rebuild,
-                    len(changed),
-                    len(gone),
-                    len(current),
-                    (time.perf_counter() - started) * 1000,
-                )
-            if self._snapshot is not None and (rebuild or (starting and (changed or gone))):
-                threading.Thread(target=self._save_snapshot, name="search-snapshot", daemon=True).start()
+        if self._snapshot is not None and (rebuild or (starting and (changed or gone))):
+            threading.Thread(target=self._save_snapshot, name="search-snapshot", daemon=True).start()
 
     def _load_snapshot(self) -> None:
         assert self._snapshot is not None
@@ -180,6 +226,9 @@ class CatalogSearch:
             return
         self._current = (snapshot.index, snapshot.rows)
         self._digests = snapshot.digests
+        # The fingerprint the database gives when nothing changed since the snapshot was written: then
+        # the start reads no digests (47,000 rows) and compares nothing.
+        self._fingerprint = (len(snapshot.digests), sum(snapshot.digests.values()))
         self.loaded_from_snapshot = True
         log.info(
             "event=search_snapshot_loaded projects=%d duration_ms=%.0f",
@@ -246,6 +295,18 @@ class CatalogSearch:
                     select(*SEARCH_COLUMNS).where(Project.id.in_(chunk), Project.listed)
                 ).all()
                 yield [row._mapping for row in rows]
+
+
+def _logged(work: Callable[[], object]) -> None:
+    """Background work: a failure is logged; the old index keeps serving and the next check retries."""
+    try:
+        work()
+    except Exception:
+        log.exception("event=search_refresh_failed")
+
+
+def _name(companion: Callable[[], object]) -> str:
+    return getattr(companion, "__qualname__", type(companion).__name__)
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:

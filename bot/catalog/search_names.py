@@ -6,6 +6,7 @@ business, so lookups take an `alive` predicate.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -16,6 +17,69 @@ from rapidfuzz.distance import OSA
 from bot.catalog.search_text import topic_key
 
 Alive = Callable[[int], bool]
+
+
+class SlotWords:
+    """Each slot's name/topic/language words and topics, to forget when the slot dies.
+
+    Kept as word numbers in flat arrays (with where each slot's run starts), not as a set per slot:
+    50,000 small sets cost tens of MB, and arrays go to and from the snapshot without parsing."""
+
+    def __init__(self) -> None:
+        self._vocabulary: list[str] = []
+        self._numbers: dict[str, int] = {}
+        self._words, self._word_bounds = array("i"), array("q", [0])
+        self._topics, self._topic_bounds = array("i"), array("q", [0])
+
+    def __len__(self) -> int:
+        return len(self._word_bounds) - 1
+
+    def append(self, words: Iterable[str], topics: Iterable[str]) -> None:
+        self._words.extend(self._number(w) for w in sorted(words))
+        self._word_bounds.append(len(self._words))
+        self._topics.extend(self._number(t) for t in sorted(topics))
+        self._topic_bounds.append(len(self._topics))
+
+    def __getitem__(self, slot: int) -> tuple[list[str], list[str]]:
+        vocabulary = self._vocabulary
+        words = self._words[self._word_bounds[slot] : self._word_bounds[slot + 1]]
+        topics = self._topics[self._topic_bounds[slot] : self._topic_bounds[slot + 1]]
+        return [vocabulary[n] for n in words], [vocabulary[n] for n in topics]
+
+    def _number(self, word: str) -> int:
+        number = self._numbers.get(word)
+        if number is None:
+            number = self._numbers[word] = len(self._vocabulary)
+            self._vocabulary.append(word)
+        return number
+
+    def state(self) -> dict[str, Any]:
+        """The vocabulary and the four flat arrays (as `array`s; the snapshot writes their bytes)."""
+        return {
+            "vocabulary": list(self._vocabulary),
+            "words": array("i", self._words),
+            "word_bounds": array("q", self._word_bounds),
+            "topics": array("i", self._topics),
+            "topic_bounds": array("q", self._topic_bounds),
+        }
+
+    @classmethod
+    def restore(cls, state: dict[str, Any]) -> SlotWords:
+        """From `state()`'s shape; the arrays may be NumPy arrays (copied as bytes, not element-wise)."""
+        slot_words = cls()
+        slot_words._vocabulary = list(state["vocabulary"])
+        slot_words._numbers = {word: n for n, word in enumerate(slot_words._vocabulary)}
+        for name, code in (("words", "i"), ("word_bounds", "q"), ("topics", "i"), ("topic_bounds", "q")):
+            setattr(slot_words, "_" + name, _array(code, state[name]))
+        return slot_words
+
+
+def _array(code: str, values: Any) -> array[Any]:
+    if isinstance(values, array):
+        return array(code, values)
+    copied = array(code)
+    copied.frombytes(memoryview(values).cast("B"))
+    return copied
 
 
 class NameDirectory:

@@ -27,7 +27,11 @@ from bot.catalog.search_text import LANGUAGE_ALIASES, STOPWORDS
 log = logging.getLogger(__name__)
 
 # Bump when tokenising or the index's layout changes: an old file is then ignored and rebuilt.
-FORMAT = 1
+FORMAT = 2
+# The index's per-slot words (bot/catalog/search_names.py's SlotWords), as arrays of these types.
+_SLOT_WORDS = (
+    ("words", np.int32), ("word_bounds", np.int64), ("topics", np.int32), ("topic_bounds", np.int64),
+)  # fmt: skip
 _TAG = hashlib.sha256(
     json.dumps([FORMAT, FIELD_WEIGHTS, README_OPENING, sorted(STOPWORDS), LANGUAGE_ALIASES]).encode()
 ).hexdigest()
@@ -53,12 +57,26 @@ def save(path: Path, snapshot: Snapshot) -> None:
     packed = snapshot.rows.packed()
     row_ids = list(packed)
     blobs = [bytes(packed[i]) for i in row_ids]
-    meta = {"tag": _TAG, "keys": keys, "slot_words": state.pop("slot_words"), "names": state.pop("names")}
+    slot_words, names = state.pop("slot_words"), state.pop("names")
+    # Everything numerous goes in arrays and flat lists of strings: parsing 50,000 small JSON lists
+    # and maps took most of a start's second, reading arrays takes milliseconds.
+    meta = {
+        "tag": _TAG,
+        "keys": keys,
+        "slot_vocabulary": slot_words["vocabulary"],
+        "vocabulary": names["vocabulary"],
+        "topics": names["topics"],
+        "compact_names": list(names["by_compact"]),
+        "full_names": list(names["by_full_name"]),
+    }
     arrays = {
         **state,
         "posting_slots": _concat([postings[k][0] for k in keys], np.int32),
         "posting_weights": _concat([postings[k][1] for k in keys], np.float32),
         "posting_bounds": bounds,
+        **{f"slot_{name}": np.frombuffer(slot_words[name], dtype=dtype) for name, dtype in _SLOT_WORDS},
+        **_slot_lists("compact", names["by_compact"]),
+        **_slot_lists("full_name", names["by_full_name"]),
         "row_ids": np.array(row_ids, dtype=np.int64),
         "row_bounds": np.cumsum([0, *(len(b) for b in blobs)], dtype=np.int64),
         "row_blob": np.frombuffer(b"".join(blobs), dtype=np.uint8),
@@ -101,21 +119,43 @@ def _snapshot(arrays: dict[str, Any], meta: dict[str, Any]) -> Snapshot:
         key: (slots[edges[n] : edges[n + 1]], weights[edges[n] : edges[n + 1]])
         for n, key in enumerate(meta["keys"])
     }
+    slot_words = {name: arrays[f"slot_{name}"] for name, _ in _SLOT_WORDS}
     index = SearchIndex.restore(
         {
             "project_ids": arrays["project_ids"],
             "alive": arrays["alive"],
             "quality": arrays["quality"],
             "forge": arrays["forge"],
-            "slot_words": meta["slot_words"],
+            "slot_words": {"vocabulary": meta["slot_vocabulary"], **slot_words},
             "postings": postings,
-            "names": meta["names"],
+            "names": {
+                "by_compact": _slot_map(meta["compact_names"], arrays, "compact"),
+                "by_full_name": _slot_map(meta["full_names"], arrays, "full_name"),
+                "vocabulary": meta["vocabulary"],
+                "topics": meta["topics"],
+            },
         }
     )
     places = {project_id: n for n, project_id in enumerate(arrays["row_ids"].tolist())}
     rows = ProjectRows(arrays["row_blob"], arrays["row_bounds"].tolist(), places)
     digests = dict(zip(arrays["digest_ids"].tolist(), arrays["digest_values"].tolist(), strict=True))
     return Snapshot(index, rows, digests)
+
+
+def _slot_lists(prefix: str, by_key: dict[str, list[int]]) -> dict[str, Any]:
+    """A name → slots map as one flat array of slots and where each name's run starts."""
+    lists = list(by_key.values())
+    return {
+        f"{prefix}_slots": _concat([np.array(slots, dtype=np.int32) for slots in lists], np.int32),
+        f"{prefix}_bounds": np.cumsum([0, *(len(slots) for slots in lists)], dtype=np.int64),
+    }
+
+
+def _slot_map(keys: list[str], arrays: dict[str, Any], prefix: str) -> dict[str, list[int]]:
+    slots, edges = arrays[f"{prefix}_slots"].tolist(), arrays[f"{prefix}_bounds"].tolist()
+    if len(edges) != len(keys) + 1:
+        raise ValueError(f"{prefix}: {len(keys)} names, {len(edges) - 1} slot lists")
+    return {key: slots[edges[n] : edges[n + 1]] for n, key in enumerate(keys)}
 
 
 def _concat(parts: list[Any], dtype: type[Any]) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -16,9 +16,12 @@ from bot.catalog.search_text import language_key, terms, topic_key
 from bot.clock import Clock
 from bot.db.announcements import POSTED, Announcement
 from bot.db.models import Project
+from bot.services.card_metrics import CardMetrics
 from bot.services.command_line import parse_find, plain
-from bot.services.metrics import project_metrics
+from bot.services.metrics import ProjectMetrics, project_metrics
 from bot.services.project_views import (
+    card_columns,
+    card_from,
     card_of,
     load_summaries,
     match_reasons,
@@ -56,7 +59,8 @@ def _filters_matched(project: ProjectSummary, query: FindQuery) -> list[str]:
 
 class Discovery:
     """`find` and `project`. With `metrics` (the clock, the metrics window, bot logins), a project
-    card carries the project's four metrics (bot/services/metrics.py)."""
+    card carries the project's four metrics (bot/services/metrics.py), kept in memory beside the
+    index (bot/services/card_metrics.py)."""
 
     def __init__(
         self,
@@ -69,9 +73,20 @@ class Discovery:
         self._search = search
         self._page_size = page_size
         self._metrics = metrics
+        self._card_metrics: CardMetrics | None = None
+        if metrics is not None:
+            snapshot = search.snapshot_path
+            path = snapshot.with_name(f"{snapshot.stem}-card-metrics.npz") if snapshot is not None else None
+            self._card_metrics = CardMetrics(sessions, *metrics, idle=search.idle, path=path)
+            search.add_companion(self._card_metrics.refresh)
 
     def catalog_size(self) -> int:
         return len(self._search.index)
+
+    def refresh_with(self, refresh: Callable[[], object]) -> None:
+        """Run `refresh` on the catalog's refresh schedule (a cache of something answers show, such as
+        who subscribes to what, kept as fresh as the index in every replica)."""
+        self._search.add_companion(refresh)
 
     def find(self, text: str, offset: int = 0) -> FindResult:
         query = parse_find(text)
@@ -181,14 +196,30 @@ class Discovery:
         return index.by_name(text) or index.by_name_words(text), None
 
     def project_by_id(self, project_id: int) -> ProjectAnswer:
+        """The card: what a result line shows from the catalog's memory, the rest (maintainers,
+        checklist, issues) from the database; the metrics from memory once they have loaded."""
+        rows = self._search.rows([project_id])
         with self._sessions() as session:
-            project = session.get(Project, project_id)
-            if project is None:
+            columns = card_columns(session, project_id)
+            if columns is None:
                 return ProjectNotFound(f"#{project_id}", None, len(self._search.index))
-            if not project.listed:  # archived, made private or deleted since the list was shown
-                return ProjectNotFound(project.full_name, None, len(self._search.index))
-            card = card_of(session, project)
+            if not columns["listed"]:  # archived, made private or deleted since the list was shown
+                full_name = session.scalars(select(Project.full_name).where(Project.id == project_id)).one()
+                return ProjectNotFound(full_name, None, len(self._search.index))
+            if project_id in rows:
+                card = card_from(session, {**rows[project_id], **columns})
+            else:  # listed since the index last refreshed
+                project = session.get(Project, project_id)
+                assert project is not None
+                card = card_of(session, project)
             if self._metrics is not None:
-                clock, window_days, bots = self._metrics
-                card = replace(card, metrics=project_metrics(session, project.id, clock(), window_days, bots))
+                card = replace(card, metrics=self._project_metrics(session, project_id))
             return card
+
+    def _project_metrics(self, session: Session, project_id: int) -> ProjectMetrics:
+        cached = self._card_metrics.get(project_id) if self._card_metrics is not None else None
+        if cached is not None:
+            return cached
+        assert self._metrics is not None
+        clock, window_days, bots = self._metrics  # not loaded yet (a replica starting): ask the database
+        return project_metrics(session, project_id, clock(), window_days, bots)

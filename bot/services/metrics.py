@@ -19,6 +19,7 @@ and the two values compare like with like. For new contributors that is the 30 d
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -48,8 +49,10 @@ __all__ = [
     "ResponseTimes",
     "WindowMetrics",
     "all_project_metrics",
+    "empty_project_metrics",
     "program_metrics",
     "project_metrics",
+    "some_project_metrics",
 ]
 
 
@@ -184,7 +187,7 @@ def _compute(
         )
 
     # Most projects of a large catalog had nothing in either window: they share one empty pair.
-    empty = window_pair((_Tally(), _Tally()), [0, 0])
+    empty = _empty_windows(now, window)
     per_projects = {
         pid: ProjectMetrics(
             pid,
@@ -200,6 +203,15 @@ def _compute(
     return per_projects, ProgramMetrics(
         len(data.projects), window_days, *window_pair(program, new_in_program)
     )
+
+
+def _empty_windows(now: datetime, window: timedelta) -> tuple[WindowMetrics, WindowMetrics]:
+    return _Tally().result(now - window, now, 0), _Tally().result(now - 2 * window, now - window, 0)
+
+
+def empty_project_metrics(project_id: int, now: datetime, window_days: int) -> ProjectMetrics:
+    """The metrics of a project with nothing in either window."""
+    return ProjectMetrics(project_id, window_days, *_empty_windows(now, timedelta(days=window_days)))
 
 
 def project_metrics(
@@ -219,6 +231,21 @@ def all_project_metrics(
 ) -> dict[int, ProjectMetrics]:
     """Every listed project's metrics by project id, in a constant number of queries."""
     per_project, _ = _compute(load(session, now, window_days, None, bot_logins), now, window_days)
+    return per_project
+
+
+def some_project_metrics(
+    session: Session,
+    project_ids: Collection[int],
+    now: datetime,
+    window_days: int,
+    bot_logins: frozenset[str] = frozenset(),
+) -> dict[int, ProjectMetrics]:
+    """These projects' metrics (listed or not) by project id, in a constant number of queries; an
+    unknown id is left out."""
+    if not project_ids:
+        return {}
+    per_project, _ = _compute(load(session, now, window_days, project_ids, bot_logins), now, window_days)
     return per_project
 
 

@@ -7,6 +7,7 @@ two agree.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -75,25 +76,28 @@ def load(
     session: Session,
     now: datetime,
     window_days: int,
-    project_id: int | None = None,
+    project_id: int | Collection[int] | None = None,
     bot_logins: frozenset[str] = frozenset(),
 ) -> MetricsData:
-    """Everything the metrics of `now`'s window and the one before need: for `project_id`, or for every
-    listed project when it is None. Four queries either way. `bot_logins` (casefolded) never count,
-    whatever the rows' `author_is_bot` says (rows recorded before the setting named them)."""
+    """Everything the metrics of `now`'s window and the one before need: for `project_id` (or each of
+    several; listed or not), or for every listed project when it is None. Four queries either way.
+    `bot_logins` (casefolded) never count, whatever the rows' `author_is_bot` says (rows recorded
+    before the setting named them)."""
     window = timedelta(days=window_days)
     previous_end = now - window
     oldest = now - 2 * window
 
+    ids = [project_id] if isinstance(project_id, int) else None if project_id is None else list(project_id)
+
     def scoped(query: Select[Any], column: Any) -> Select[Any]:
-        if project_id is not None:
-            return query.where(column == project_id)
+        if ids is not None:
+            return query.where(column == ids[0] if len(ids) == 1 else column.in_(ids))
         return query.join(Project, and_(Project.id == column, Project.listed.is_(True)))
 
     project_query = select(Project.id, Project.forge, Project.host, Project.maintainers)
     project_query = (
-        project_query.where(Project.id == project_id)
-        if project_id is not None
+        scoped(project_query, Project.id)
+        if ids is not None
         else project_query.where(Project.listed.is_(True))
     )
     projects = {

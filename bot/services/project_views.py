@@ -41,10 +41,38 @@ _REASON_FIELDS = (
 )
 
 
-# Built once: every `find` runs both, and SQLAlchemy then reuses their compiled form.
+# What a card shows that a result line does not, so the catalog's memory does not hold it either.
+CARD_COLUMNS = (
+    Project.maintainers, Project.trusted_committers, Project.readiness, Project.score_parts, Project.docs,
+    Project.default_branch, Project.stars, Project.forks,
+)  # fmt: skip
+
+# Built once: SQLAlchemy then reuses their compiled form (building a statement per call cost a card
+# more CPU than the database spent answering it).
 _ROWS = select(*SEARCH_COLUMNS).where(Project.id.in_(bindparam("ids", expanding=True)))
 _OPEN_ISSUES = select(GoodFirstIssue.project_id, GoodFirstIssue.assignees).where(
     GoodFirstIssue.project_id.in_(bindparam("ids", expanding=True)), GoodFirstIssue.state == "open"
+)
+_CARD = select(Project.id, Project.listed, *CARD_COLUMNS).where(Project.id == bindparam("id"))
+_CARD_ISSUES = (
+    select(GoodFirstIssue.number, GoodFirstIssue.title, GoodFirstIssue.url, GoodFirstIssue.assignees)
+    .where(GoodFirstIssue.project_id == bindparam("id"), GoodFirstIssue.state == "open")
+    .order_by(GoodFirstIssue.updated_at.desc(), GoodFirstIssue.number)
+)
+_GRANTED = (
+    select(TrustedCommitter.login)
+    .where(TrustedCommitter.project_id == bindparam("id"))
+    .order_by(TrustedCommitter.created_at, TrustedCommitter.login_key)
+)
+_LINKED = (
+    select(Identity.login_key, SlackPerson.slack_user_id)
+    .join(SlackPerson, SlackPerson.id == Identity.person_id)
+    .where(
+        Identity.forge == bindparam("forge"),
+        Identity.host == bindparam("host"),
+        Identity.verified.is_(True),
+        Identity.login_key.in_(bindparam("keys", expanding=True)),
+    )
 )
 
 
@@ -97,66 +125,75 @@ def summary_of(values: Mapping[Any, Any], open_good_first_issues: int) -> Projec
 
 
 def card_of(session: Session, project: Project) -> ProjectCard:
-    issues = session.scalars(
-        select(GoodFirstIssue)
-        .where(GoodFirstIssue.project_id == project.id, GoodFirstIssue.state == "open")
-        .order_by(GoodFirstIssue.updated_at.desc(), GoodFirstIssue.number)
-    ).all()
-    unassigned = [issue for issue in issues if not issue.assignees]
-    innersource = project.innersource or {}
+    """The card of a project loaded from the database (the announcement's, or one the catalog's memory
+    does not hold yet)."""
+    return card_from(session, {c.key: getattr(project, c.key) for c in (*SEARCH_COLUMNS, *CARD_COLUMNS)})
+
+
+def card_columns(session: Session, project_id: int) -> Mapping[Any, Any] | None:
+    """What a card shows beyond a result line (CARD_COLUMNS) and whether the project is still listed;
+    None for an unknown project."""
+    row = session.execute(_CARD, {"id": project_id}).one_or_none()
+    return None if row is None else row._mapping
+
+
+def card_from(session: Session, values: Mapping[Any, Any]) -> ProjectCard:
+    """A card from a project's SEARCH_COLUMNS (the catalog's memory holds them) and CARD_COLUMNS; what
+    neither holds (its open issues, granted trusted committers, who is on Slack) is read here."""
+    project_id = values["id"]
+    unassigned = [row for row in session.execute(_CARD_ISSUES, {"id": project_id}) if not row.assignees]
+    innersource = values["innersource"] if isinstance(values["innersource"], dict) else {}
     skills = innersource.get("skills")
-    parts = project.score_parts or {}
+    parts = values["score_parts"] or {}
+    readiness = values["readiness"] or {}
+    maintainers, trusted = people_of(
+        session,
+        values["forge"],
+        values["host"],
+        distinct_people(values["maintainers"] or ()),
+        trusted_committers(session, project_id, values["trusted_committers"] or ()),
+    )
     return ProjectCard(
-        summary=summary_of({c.key: getattr(project, c.key) for c in SEARCH_COLUMNS}, len(unassigned)),
+        summary=summary_of(values, len(unassigned)),
         title=_text(innersource.get("title")) or None,
         motivation=_text(innersource.get("motivation")) or None,
-        maintainers=people_of(session, project, distinct_people(project.maintainers or ())),
-        trusted_committers=people_of(session, project, trusted_committers(session, project)),
+        maintainers=maintainers,
+        trusted_committers=trusted,
         skills=tuple(str(s) for s in skills) if isinstance(skills, list) else (),
-        checklist=tuple(
-            ChecklistItem(key, label, bool((project.readiness or {}).get(key))) for key, label in CHECKLIST
-        ),
+        checklist=tuple(ChecklistItem(key, label, bool(readiness.get(key))) for key, label in CHECKLIST),
         score_parts=tuple(
             ScorePart(label, _number(parts[key])) for key, label in _SCORE_PARTS if key in parts
         ),
         good_first_issues=tuple(IssueLink(i.number, i.title, i.url) for i in unassigned[:CARD_ISSUES]),
-        contributing_url=file_url(project, (project.docs or {}).get("contributing")),
+        contributing_url=file_url(values, (values["docs"] or {}).get("contributing")),
         docs_url=_http(innersource.get("docs")),
         chat_channel=_text(innersource.get("chat")) or None,
-        stars=project.stars,
-        forks=project.forks,
+        stars=values["stars"],
+        forks=values["forks"],
     )
 
 
-def trusted_committers(session: Session, project: Project) -> list[str]:
+def trusted_committers(session: Session, project_id: int, listed: Iterable[object]) -> list[str]:
     """Listed in the project's own files, then approved by a maintainer or promoted by an admin."""
-    granted = session.scalars(
-        select(TrustedCommitter.login)
-        .where(TrustedCommitter.project_id == project.id)
-        .order_by(TrustedCommitter.created_at, TrustedCommitter.login_key)
-    ).all()
-    return distinct_people([*(project.trusted_committers or ()), *granted])
+    granted = session.scalars(_GRANTED, {"id": project_id}).all()
+    return distinct_people([*listed, *granted])
 
 
-def people_of(session: Session, project: Project, logins: Sequence[str]) -> tuple[Person, ...]:
-    """The project's people as forge logins, with the Slack user of each one whose account is tied to
-    Slack by a matching e-mail (a verified identity): the card mentions them. Self-declared `link`s
-    are not trusted to speak for a project."""
-    keys = {login.lstrip("@").casefold(): login for login in logins if "@" not in login[1:]}
+def people_of(
+    session: Session, forge: str, host: str, *groups: Sequence[str]
+) -> tuple[tuple[Person, ...], ...]:
+    """Each group of the project's people as forge logins, with the Slack user of each one whose
+    account is tied to Slack by a matching e-mail (a verified identity): the card mentions them.
+    Self-declared `link`s are not trusted to speak for a project. One query for all the groups."""
+    keys = {login.lstrip("@").casefold() for logins in groups for login in logins if "@" not in login[1:]}
     linked: dict[str, str] = {}
     if keys:
-        rows = session.execute(
-            select(Identity.login_key, SlackPerson.slack_user_id)
-            .join(SlackPerson, SlackPerson.id == Identity.person_id)
-            .where(
-                Identity.forge == project.forge,
-                Identity.host == project.host,
-                Identity.verified.is_(True),
-                Identity.login_key.in_(list(keys)),
-            )
-        )
+        rows = session.execute(_LINKED, {"forge": forge, "host": host, "keys": sorted(keys)})
         linked = {key: user for key, user in rows}
-    return tuple(Person(login, linked.get(login.lstrip("@").casefold())) for login in logins)
+    return tuple(
+        tuple(Person(login, linked.get(login.lstrip("@").casefold())) for login in logins)
+        for logins in groups
+    )
 
 
 def distinct_people(names: Iterable[object]) -> list[str]:
@@ -171,11 +208,13 @@ def distinct_people(names: Iterable[object]) -> list[str]:
     return list(seen.values())
 
 
-def file_url(project: Project, path: object) -> str | None:
-    if not isinstance(path, str) or not path or not project.default_branch:
+def file_url(values: Mapping[Any, Any], path: object) -> str | None:
+    """A file's page on the forge, from a project's `web_url`, `forge` and `default_branch`."""
+    branch = values["default_branch"]
+    if not isinstance(path, str) or not path or not branch:
         return None
-    separator = "/-/blob/" if project.forge == "gitlab" else "/blob/"
-    return f"{project.web_url.rstrip('/')}{separator}{project.default_branch}/{path}"
+    separator = "/-/blob/" if values["forge"] == "gitlab" else "/blob/"
+    return f"{values['web_url'].rstrip('/')}{separator}{branch}/{path}"
 
 
 def match_reasons(
@@ -194,6 +233,8 @@ def match_reasons(
     reasons: list[str] = []
     seen: set[str] = set()
     for field, label in _REASON_FIELDS:
+        if len(seen) == len(wanted) or len(reasons) == limit:  # nothing more to say: skip the rest
+            break
         found = [t for t in dict.fromkeys(terms(fields.get(field, ""))) if t in wanted and t not in seen]
         if not found:
             continue

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db.people import CADENCES, DEFAULT_CADENCE, Person, ProjectMute, Subscription
 from bot.services.discovery import Discovery
 from bot.services.identity import SlackProfile, ensure_person, in_transaction
+from bot.services.subscribed_projects import SubscribedProjects
 from bot.services.subscription_terms import (
     PROJECT,
     PROJECT_NOT_FOUND,
@@ -81,6 +82,8 @@ class SubscriptionService:
         self._sessions = sessions
         self._terms = TermResolver(sessions, discovery)
         self._now = now
+        self._subscribed = SubscribedProjects(sessions)
+        discovery.refresh_with(self._subscribed.refresh)
 
     # -- the subcommands --------------------------------------------------------------------------
     def subscribe(self, profile: SlackProfile, text: str) -> SubscriptionChange:
@@ -91,10 +94,11 @@ class SubscriptionService:
         terms = [r for r in resolved if isinstance(r, Term)]
         rejected = [r for r in resolved if isinstance(r, Rejected)] + extra
         new_topics = tuple(self._terms.topic_hint(t) for t in terms if t.kind == TOPIC)
-        return in_transaction(
-            self._sessions,
-            lambda session: self._add(session, profile, terms, rejected, tuple(h for h in new_topics if h)),
-        )
+        hints = tuple(h for h in new_topics if h)
+        with self._subscribed.changing(profile.user_id):
+            return in_transaction(
+                self._sessions, lambda session: self._add(session, profile, terms, rejected, hints)
+            )
 
     def unsubscribe(self, profile: SlackProfile, text: str) -> SubscriptionChange:
         words, extra = split_terms(text)
@@ -130,7 +134,8 @@ class SubscriptionService:
                 cadence=person.cadence,
             )
 
-        return in_transaction(self._sessions, work)
+        with self._subscribed.changing(profile.user_id):
+            return in_transaction(self._sessions, work)
 
     def subscribe_project(self, profile: SlackProfile, project_id: int) -> SubscriptionChange:
         """The *Subscribe* button: a project by id (it may have been unlisted since it was shown)."""
@@ -138,7 +143,10 @@ class SubscriptionService:
         if found is None:
             rejected = Rejected(f"#{project_id}", PROJECT_NOT_FOUND)
             return SubscriptionChange(True, rejected=(rejected,), cadence=self._cadence(profile))
-        return in_transaction(self._sessions, lambda session: self._add(session, profile, [found], [], ()))
+        with self._subscribed.changing(profile.user_id):
+            return in_transaction(
+                self._sessions, lambda session: self._add(session, profile, [found], [], ())
+            )
 
     def unsubscribe_project(self, profile: SlackProfile, project_id: int) -> SubscriptionChange:
         """The *Unsubscribe* button."""
@@ -160,7 +168,8 @@ class SubscriptionService:
             session.delete(row)
             return SubscriptionChange(False, changed=(_term(row),), cadence=person.cadence)
 
-        return in_transaction(self._sessions, work)
+        with self._subscribed.changing(profile.user_id):
+            return in_transaction(self._sessions, work)
 
     def subscriptions(self, profile: SlackProfile) -> SubscriptionList:
         def work(session: Session) -> SubscriptionList:
@@ -210,14 +219,9 @@ class SubscriptionService:
         return in_transaction(self._sessions, work)
 
     def subscribed_projects(self, slack_user_id: str) -> frozenset[int]:
-        """Project ids the person subscribes to (for *Subscribe*/*Unsubscribe* buttons); never writes."""
-        with self._sessions() as session:
-            values = session.scalars(
-                select(Subscription.value)
-                .join(Person, Person.id == Subscription.person_id)
-                .where(Person.slack_user_id == slack_user_id, Subscription.kind == PROJECT)
-            ).all()
-        return frozenset(int(v) for v in values if v.isdigit())
+        """Project ids the person subscribes to (for *Subscribe*/*Unsubscribe* buttons); never writes.
+        From memory after the person's first ask (bot/services/subscribed_projects.py)."""
+        return self._subscribed.get(slack_user_id)
 
     # -- writing ----------------------------------------------------------------------------------
     def _add(

@@ -79,6 +79,10 @@ def statements(engine: Engine) -> Iterator[list[str]]:
 
 
 def join_background_refresh() -> None:
-    for thread in threading.enumerate():
-        if thread.name in ("search-refresh", "search-snapshot"):
+    """Wait for the refresh threads, and for any they started (a card metrics worker) in turn."""
+    for _ in range(10):
+        busy = [t for t in threading.enumerate() if t.name in ("search-refresh", "search-snapshot")]
+        for thread in busy:
             thread.join(timeout=30)
+        if not busy:
+            return

@@ -52,8 +52,10 @@ def test_a_fresh_snapshot_is_used_and_answers_as_a_built_index_does(core: Core, 
     with statements(core.engine) as seen:
         second = started(core, path)
     assert second.loaded_from_snapshot
-    # Fresh: the start asks for counts and digests, and reads no project's searched columns.
+    # Fresh: the start asks for counts and sums, and reads no project's searched columns, nor even
+    # each project's digest (the snapshot's add up to what the database says).
     assert not any("readme_excerpt" in statement for statement in seen)
+    assert not any("projects.id, projects.search_digest" in statement for statement in seen)
     assert answers(core, second) == answers(core, started(core, None)) == answers(core, first)
 
 
@@ -100,3 +102,19 @@ def test_one_file_per_database_without_the_url_in_its_name(tmp_path: Path) -> No
     path = search_snapshot.snapshot_path(tmp_path, secret)
     assert "s3cret" not in str(path) and path.parent == tmp_path
     assert path != search_snapshot.snapshot_path(tmp_path, "sqlite:///other.db")
+
+
+def test_a_snapshot_holds_the_index_as_it_was(core: Core, tmp_path: Path) -> None:
+    catalog(core)
+    path = tmp_path / "search.npz"
+    built = started(core, path).index.state()
+    loaded = search_snapshot.load(path)
+    assert loaded is not None
+    state = loaded.index.state()
+    assert state["names"] == built["names"]
+    assert state["slot_words"] == built["slot_words"]
+    assert {k: (v[0].tolist(), v[1].tolist()) for k, v in state["postings"].items()} == {
+        k: (v[0].tolist(), v[1].tolist()) for k, v in built["postings"].items()
+    }
+    for name in ("project_ids", "alive", "quality", "forge"):
+        assert state[name].tolist() == built[name].tolist()
