@@ -7,7 +7,7 @@ the bot sees only these types. Adding another forge means one new module impleme
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -52,6 +52,21 @@ def weekly_counts(
         if index >= 0:
             counts[index] += 1
     return tuple(counts)
+
+
+def fetch_each(
+    fetch: Callable[[RepoSummary, datetime | None], RepoDetails],
+    summaries: Sequence[RepoSummary],
+    since: datetime | None,
+) -> list[RepoDetails | ForgeError]:
+    """`fetch_batch` for an adapter that reads one repository per call: each result, or its error."""
+    results: list[RepoDetails | ForgeError] = []
+    for summary in summaries:
+        try:
+            results.append(fetch(summary, since))
+        except ForgeError as exc:
+            results.append(exc)
+    return results
 
 
 class ForgeError(Exception):

@@ -53,6 +53,7 @@ from bot.forges.base import (
     RequestStats,
     Review,
     earliest_responses,
+    fetch_each,
     is_bot_login,
 )
 from bot.forges.github_transport import RetryPolicy, Transport
@@ -237,7 +238,7 @@ class GitHubForge:
         """GraphQL: two queries per batch (repositories, then the files their folders showed);
         REST: one repository after the other."""
         if self._graphql is None:
-            return [self._one(summary, since) for summary in summaries]
+            return fetch_each(self.fetch_details, summaries, since)
         try:
             return self._graphql_batch(summaries, since)
         except (KeyError, TypeError, ValueError) as exc:  # an answer not shaped like GitHub's
@@ -281,12 +282,6 @@ class GitHubForge:
             return self._text(base, path) if text == gql.TRUNCATED else text
 
         return read
-
-    def _one(self, summary: RepoSummary, since: datetime | None) -> RepoDetails | ForgeError:
-        try:
-            return self.fetch_details(summary, since)
-        except ForgeError as exc:
-            return exc
 
     def _assemble(
         self,
@@ -461,7 +456,7 @@ class GitHubForge:
         wanted = {r.forge_id for r in repos}
         found: dict[str, dict[str, records.JSON]] = {}  # repository id -> pull request id -> newest read
         try:
-            for node in gql.pull_requests(self._graphql, namespace, start, self._now):
+            for node in gql.pull_requests(self._graphql, namespace, start):
                 repository = node.get("repository")
                 repo_id = str(repository.get("databaseId")) if isinstance(repository, dict) else ""
                 if repo_id in wanted:
@@ -571,7 +566,7 @@ class GitHubForge:
         for item, node in pulls:
             for comment in ((node or {}).get("comments") or {}).get("nodes") or ():
                 created = records.parse_time(comment.get("createdAt"))
-                user = gql.as_rest_review(comment)["user"]
+                user = gql.as_rest_user(comment.get("author"))
                 login, kind = records.login_of(user)
                 if created is not None and created >= start:
                     yield int(item["number"]), ChangeResponse(login, is_bot_login(login, kind), created)

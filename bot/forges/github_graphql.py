@@ -40,7 +40,6 @@ from bot.forges.github_transport import Transport, rate_limit_wait
 log = logging.getLogger(__name__)
 
 BATCH = 100  # repositories per query at first; halved for the rest of the crawl when one times out
-_PAGE = 100
 TRUNCATED = "\x00truncated"  # read_texts' mark for a file GraphQL cut short
 SEARCH_LAG = timedelta(minutes=10)  # how far GitHub's search index may trail: see GitHubForge._prepared
 _POINTS_MARGIN = 25  # stop (or wait for the reset) before the budget runs this low
@@ -437,7 +436,7 @@ _MORE_FIELDS = {
 }
 
 
-def pull_requests(client: GraphQL, org: str, start: datetime, now: Callable[[], datetime]) -> Iterator[JSON]:
+def pull_requests(client: GraphQL, org: str, start: datetime) -> Iterator[JSON]:
     """Every pull request of the organisation updated at or after `start`, each with all its
     reviews and comments (`reviews.nodes`, `comments.nodes`). Raises ForgeError when the search
     cannot be read whole: a partial list would read as "no pull requests" for some repositories.
@@ -446,8 +445,7 @@ def pull_requests(client: GraphQL, org: str, start: datetime, now: Callable[[], 
     latest update read so far, oldest first. A pull request updated while the search is read then
     moves to a later page (and comes again, newer: keep the last one) instead of shifting the pages
     under a cursor and hiding another; and no query needs more than its first hundred results, far
-    under search's 1,000 cap. `now` is unused (kept for the adapter's clock)."""
-    del now
+    under search's 1,000 cap."""
     cursor = start.astimezone(UTC).replace(microsecond=0)
     after: str | None = None
     while True:
@@ -482,8 +480,7 @@ def _complete(client: GraphQL, org: str, node: JSON) -> JSON:
 
 
 def _all_of(client: GraphQL, org: str, node: JSON, kind: str) -> list[JSON]:
-    repository = _mapping(node.get("repository"))
-    owner, name = _name_of(str(node.get("url") or ""), org, repository)
+    owner, name = _name_of(str(node.get("url") or ""), org)
     nodes: list[JSON] = []
     after: str | None = None
     while True:
@@ -497,7 +494,7 @@ def _all_of(client: GraphQL, org: str, node: JSON, kind: str) -> list[JSON]:
         after = str(info.get("endCursor"))
 
 
-def _name_of(url: str, org: str, repository: JSON) -> tuple[str, str]:
+def _name_of(url: str, org: str) -> tuple[str, str]:
     """owner and name from a pull request's URL (…/OWNER/NAME/pull/N)."""
     parts = url.rstrip("/").split("/")
     if len(parts) >= 4 and parts[-2] == "pull":
@@ -513,7 +510,7 @@ def as_rest_pull(node: JSON) -> dict[str, Any]:
         "number": node.get("number"),
         "title": node.get("title"),
         "html_url": node.get("url"),
-        "user": _user(node.get("author")),
+        "user": as_rest_user(node.get("author")),
         "state": "open" if node.get("state") == "OPEN" else "closed",
         "created_at": node.get("createdAt"),
         "updated_at": node.get("updatedAt"),
@@ -525,13 +522,13 @@ def as_rest_pull(node: JSON) -> dict[str, Any]:
 def as_rest_review(node: JSON) -> dict[str, Any]:
     return {
         "id": node.get("fullDatabaseId"),
-        "user": _user(node.get("author")),
+        "user": as_rest_user(node.get("author")),
         "state": node.get("state"),
         "submitted_at": node.get("submittedAt"),
     }
 
 
-def _user(actor: object) -> dict[str, Any] | None:
+def as_rest_user(actor: object) -> dict[str, Any] | None:
     """A GraphQL actor as REST's simple-user: `__typename` Bot is REST's `type: Bot`."""
     if not isinstance(actor, Mapping) or not actor.get("login"):
         return None  # a deleted account: REST says null too ("ghost")

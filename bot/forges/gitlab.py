@@ -42,6 +42,7 @@ from bot.forges.base import (
     RequestStats,
     Review,
     earliest_responses,
+    fetch_each,
 )
 from bot.forges.gitlab_transport import GuardedAdapter, guarded_session
 
@@ -270,13 +271,7 @@ class GitLabForge:
         self, summaries: Sequence[RepoSummary], since: datetime | None
     ) -> list[RepoDetails | ForgeError]:
         """One project after the other (`detail_batch` is 1: the crawl runs them concurrently)."""
-        results: list[RepoDetails | ForgeError] = []
-        for summary in summaries:
-            try:
-                results.append(self.fetch_details(summary, since))
-            except ForgeError as exc:
-                results.append(exc)
-        return results
+        return fetch_each(self.fetch_details, summaries, since)
 
     def fetch_details(self, summary: RepoSummary, since: datetime | None) -> RepoDetails:
         project = self._gl.projects.get(summary.forge_id, lazy=True)
